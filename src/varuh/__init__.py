@@ -1,0 +1,3 @@
+"""Varuh: make an organisation's privacy policy executable."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from varuh.cli import main
+
+main()

@@ -1,0 +1,18 @@
+"""The `varuh` command line. Each module registers its commands on `app`."""
+
+from varuh.cli import (  # noqa: F401  (imported for their commands)
+    audit,
+    consent,
+    deadline,
+    examples,
+    fulfilment,
+    ledger_cmds,
+    model_cmds,
+    render,
+    requests,
+    retention,
+    serve,
+)
+from varuh.cli.app import app, main
+
+__all__ = ["app", "main"]

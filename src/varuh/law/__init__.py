@@ -1,0 +1,1 @@
+"""GDPR and Slovenian rules: legal bases, rights, deadline arithmetic. Pure: no I/O."""
