@@ -193,7 +193,10 @@ class Recipient(Strict):
     id: Id
     name: Text
     role: RecipientRole
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2 country where the data goes; None: a category.")
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 country of the recipient's seat; None: a category.")
+    processing_countries: list[str] = Field(
+        [], description="Countries where the recipient (or its group) processes the data, where known: a seat in "
+        "Ireland with processing in the US is a third-country transfer (GDPR Chapter V).")
     purpose: Text | None = None
     category: bool = Field(False, description="A category of recipients rather than a named one.")
     dpa: bool | None = Field(None, description="A data-processing agreement (GDPR Art. 28(3)) is in place.")
@@ -362,7 +365,6 @@ class Activity(Strict):
     requirement: Requirement | None = None
     recipients: list[Id] = []
     transfers: list[Transfer] = []
-    no_transfers: bool = Field(False, description="The policy states that nothing leaves the EU/EEA.")
     automated_decisions: AutomatedDecisions = AutomatedDecisions()
     measures: list[Text] = Field([], description="Art. 32 technical and organisational measures.")
     retention: list[RetentionRule] = []
@@ -444,6 +446,8 @@ class PrivacyModel(Strict):
     cookies: list[Cookie] = []
     rights: Rights = Rights()
     breach: Breach = Breach()
+    no_third_country_transfers: bool = Field(
+        False, description="The policy states that no personal data leaves the EU/EEA.")
     notes: list[Text] = Field([], description="Anything else the policy says, rendered at the end.")
 
     # lookups used everywhere -----------------------------------------------------------------
