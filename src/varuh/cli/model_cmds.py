@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from varuh.cli.app import app
 from varuh.cli.options import ModelPath, model_dir, print_json
-from varuh.errors import ModelError
+from varuh.errors import InvalidInput, ModelError
 from varuh.model.lint import lint
 from varuh.model.load import load_model
 
@@ -58,3 +59,18 @@ def schema() -> None:
     from varuh.model.privacy import PrivacyModel
 
     typer.echo(json.dumps(PrivacyModel.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder to create privacy.yaml in.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing privacy.yaml.")] = False,
+) -> None:
+    """Write a commented starter privacy.yaml for a new organisation."""
+    target = path / "privacy.yaml"
+    if target.exists() and not force:
+        raise InvalidInput(f"{target} exists; use --force to overwrite it")
+    path.mkdir(parents=True, exist_ok=True)
+    target.write_text((Path(__file__).parents[1] / "model" / "starter.yaml").read_text(encoding="utf-8"),
+                      encoding="utf-8")
+    typer.echo(f"wrote {target}: edit it, then run `varuh check {path}`")

@@ -193,7 +193,7 @@ class Recipient(Strict):
     id: Id
     name: Text
     role: RecipientRole
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2 country of the recipient's seat; None: a category.")
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 country of its seat; None: a category.")
     processing_countries: list[str] = Field(
         [], description="Countries where the recipient (or its group) processes the data, where known: a seat in "
         "Ireland with processing in the US is a third-country transfer (GDPR Chapter V).")
