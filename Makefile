@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint services browser clean
+.PHONY: install demo test lint services browser clean docs
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,3 +36,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+## docs: regenerate the reference pages (command help, settings, lint rules)
+docs: $(STAMP)
+	$(BIN)/varuh reference --write docs

@@ -93,6 +93,14 @@ def m_transfer_unlisted(d):
 def m_children(d): d["subjects"][0]["children"] = True
 
 
+def m_unbalanced(d):
+    act(d, "orders")["legal_basis"] = "legitimate_interests"
+    act(d, "orders")["legitimate_interest"] = {"interest": {"sl": "Varnost", "en": "Security"}}
+
+
+def m_bad_reference(d): d["policy"]["legal_references"] = ["Uredba (EU) 2016/670", "ZVOP-1"]
+
+
 CASES = {
     "V101": m_no_retention, "V102": m_no_withdraw, "V103": m_li_unstated, "V104": m_special,
     "V105": m_undeclared_transfer, "V106": m_no_safeguard, "V107": m_cookie_uncovered, "V108": m_cookie_no_duration,
@@ -100,6 +108,7 @@ CASES = {
     "V113": m_no_requirement, "V114": m_no_channels, "V115": m_no_policy, "V116": m_purpose_retention,
     "V117": m_joint, "V118": m_no_dpa, "V119": m_automated, "V120": m_no_wording, "V121": m_processor,
     "V122": m_unused, "V123": m_transfer_unlisted, "V124": m_children,
+    "V125": m_unbalanced, "V126": m_bad_reference,
 }
 
 

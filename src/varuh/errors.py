@@ -100,6 +100,12 @@ class VerificationFailed(VaruhError):
     status = 400
 
 
+class RateLimited(VaruhError):
+    """Too many requests from one address or for one identity in a window (public intake, codes)."""
+
+    status = 429
+
+
 class StoreError(VaruhError):
     """An organisation's store failed (unreachable, wrong credentials, table gone). No secrets."""
 

@@ -51,6 +51,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
+    except typer.TyperException as e:
+        # typer >= 0.24 vendors click: a bad option value raises typer's own UsageError (exit 2).
+        if hasattr(e, "show"):
+            e.show()
+        else:
+            typer.echo(f"error: {e.format_message()}", err=True)
+        sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(result if isinstance(result, int) else 0)

@@ -12,6 +12,7 @@ import typer
 from varuh.cli.app import app
 from varuh.cli.options import ModelPath, model_dir, print_json
 from varuh.errors import InvalidInput, ModelError
+from varuh.model.datamap import check_datamap, load_datamap_doc
 from varuh.model.lint import lint
 from varuh.model.load import load_model
 
@@ -36,6 +37,7 @@ def check(
     folder = model_dir(path)
     try:
         model = load_model(folder)
+        datamap = load_datamap_doc(folder)  # datasets.yaml beside privacy.yaml, when there is one
     except ModelError as e:
         if as_json:
             print_json({"valid": False, **e.to_dict()})
@@ -43,6 +45,9 @@ def check(
             typer.echo(f"error: {e.message}", err=True)
         return 2
     findings = lint(model)
+    if datamap is not None:
+        findings = sorted(findings + check_datamap(model, *datamap),
+                          key=lambda f: (f.severity != "error", f.rule, f.where))
     errors = sum(f.severity == "error" for f in findings)
     if as_json:
         print_json({"valid": True, "errors": errors, "warnings": len(findings) - errors, "findings": findings})

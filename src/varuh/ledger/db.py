@@ -18,10 +18,14 @@ def ledger_url(url: str | None = None) -> str:
     return url or settings.get("VARUH_DATABASE_URL") or "sqlite:///varuh.db"
 
 
-@functools.cache
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL for the life of the process."""
-    url = ledger_url(url)
+    """One engine per URL for the life of the process (the URL resolved first, so a changed
+    VARUH_DATABASE_URL is honoured rather than the engine cached for "no URL given")."""
+    return _engine_for(ledger_url(url))
+
+
+@functools.cache
+def _engine_for(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception:
@@ -41,6 +45,9 @@ def get_engine(url: str | None = None) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+get_engine.cache_clear = _engine_for.cache_clear  # type: ignore[attr-defined]
 
 
 def alembic_config(url: str | None = None):

@@ -19,12 +19,16 @@ from varuh.errors import InvalidInput
 from varuh.ledger.db import ledger_url
 
 
-@functools.cache
 def secret_key(url: str | None = None) -> bytes:
     value = settings.get("VARUH_SECRET_KEY")
     if value:
         return value.encode()
-    parsed = make_url(ledger_url(url))
+    return _file_key(ledger_url(url))
+
+
+@functools.cache
+def _file_key(url: str) -> bytes:
+    parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         if parsed.get_backend_name() == "sqlite":
             return b"in-memory-ledger"
@@ -36,3 +40,6 @@ def secret_key(url: str | None = None) -> bytes:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(32))
     return path.read_text().strip().encode()
+
+
+secret_key.cache_clear = _file_key.cache_clear  # type: ignore[attr-defined]

@@ -70,7 +70,7 @@ def special_without_art9(model: PrivacyModel) -> Findings:
 def undeclared_transfer(model: PrivacyModel) -> Findings:
     for act in model.activities:
         declared = {t.recipient for t in act.transfers}
-        for rid in act.recipients + act.role.with_:
+        for rid in dict.fromkeys(act.recipients + act.role.with_):
             countries = _recipient_countries(model, rid)
             if countries and rid not in declared:
                 yield (_where(act), f"recipient {rid!r} processes data in {', '.join(sorted(countries))} "
@@ -117,7 +117,7 @@ def contradicted_no_transfer(model: PrivacyModel) -> Findings:
         for t in act.transfers:
             yield (_where(act), f"transfer to {t.country} declared, but the policy says no data leaves the EU/EEA",
                    "correct the statement in the policy (no_third_country_transfers: false)")
-        for rid in act.recipients + act.role.with_:
+        for rid in dict.fromkeys(act.recipients + act.role.with_):
             countries = _recipient_countries(model, rid)
             if countries:
                 yield (_where(act), f"shares with {rid!r}, which processes data in {', '.join(sorted(countries))}, "
@@ -151,6 +151,8 @@ def source_unstated(model: PrivacyModel) -> Findings:
 @rule("V113", "warning", "GDPR Art. 13(2)(e)", "statutory or contractual requirement not stated")
 def requirement_unstated(model: PrivacyModel) -> Findings:
     for act in model.activities:
+        if act.role.kind == "processor":  # Art. 13 is the customer's (the controller's) duty there
+            continue
         if act.requirement is None and act.legal_basis in (LegalBasis.contract, LegalBasis.legal_obligation):
             yield (_where(act), "the notice must say whether the data must be provided and what follows if not",
                    "add requirement: {kind: contractual|statutory|contract_precondition, consequence: …}")
@@ -252,3 +254,29 @@ def children_consent(model: PrivacyModel) -> Findings:
             yield (_where(act), f"consent of subjects who may be children ({', '.join(kids)}): under "
                    f"{model.organisation.consent_age} a parent or guardian consents",
                    "set consent.parental_below (ZVOP-2: 15) and record given_by: parent where it applies")
+
+
+@rule("V125", "warning", "GDPR Art. 6(1)(f); recital 47", "legitimate interest without the balancing")
+def legitimate_interest_unbalanced(model: PrivacyModel) -> Findings:
+    for act in model.activities:
+        li = act.legitimate_interest
+        if act.legal_basis == LegalBasis.legitimate_interests and li is not None and li.balancing is None:
+            yield (_where(act), "the interest is stated, but not why it is not overridden by the subject's rights",
+                   "add legitimate_interest.balancing: the outcome of the balancing test")
+
+
+# Laws a policy may cite by mistake: a wrong number, or an act no longer in force.
+_BAD_REFERENCES = {
+    "2016/670": "Regulation (EU) 2016/679 is the GDPR; 2016/670 is another act",
+    "ZVOP-1": "ZVOP-1 was replaced by ZVOP-2 (Uradni list RS, št. 163/22), in force since 26. 1. 2023",
+    "ZEKom-1": "ZEKom-1 was replaced by ZEKom-2 (Uradni list RS, št. 130/22), in force since 2022",
+    "95/46": "Directive 95/46/EC was repealed by the GDPR (Art. 94) on 25. 5. 2018",
+}
+
+
+@rule("V126", "warning", "GDPR Art. 12(1), 13(1)(c)", "the policy cites a wrong or repealed law")
+def wrong_legal_reference(model: PrivacyModel) -> Findings:
+    for ref in (model.policy.legal_references if model.policy else []):
+        for needle, why in _BAD_REFERENCES.items():
+            if needle.lower() in ref.lower():
+                yield ("policy.legal_references", f"cites {ref!r}: {why}", "correct the reference in the policy")

@@ -109,6 +109,9 @@ class Organisation(Strict):
     offices: list[Address] = []
     registration_number: str | None = Field(None, description="Matična številka (validated with python-stdnum).")
     tax_number: str | None = Field(None, description="Davčna številka / ID za DDV (validated with python-stdnum).")
+    register_entry: Text | None = Field(
+        None, description="The entry in the court or business register (court, file number, date).")
+    bank_account: str | None = Field(None, description="IBAN of the business account (validated with python-stdnum).")
     contact: Contact = Contact()
     dpo: Person | None = None
     supervisory_authority: Authority = Authority()
@@ -127,9 +130,24 @@ class Organisation(Strict):
         from stdnum.si import maticna
 
         try:
-            return maticna.validate(value)
+            maticna.validate(value)  # validate() shortens to 7 digits; keep the number as the policy prints it
+            return value
         except ValidationError as e:
             raise ValueError(f"not a valid Slovenian registration number (matična številka): {e}") from None
+
+    @field_validator("bank_account")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from stdnum import iban
+        from stdnum.exceptions import ValidationError
+
+        try:
+            iban.validate(value)
+        except ValidationError as e:
+            raise ValueError(f"not a valid IBAN: {e}") from None
+        return iban.format(value)
 
     @field_validator("tax_number")
     @classmethod
@@ -140,7 +158,8 @@ class Organisation(Strict):
         from stdnum.si import ddv
 
         try:
-            return ddv.validate(value)
+            ddv.validate(value)  # validate() drops the SI prefix; keep the number as the policy prints it
+            return value
         except ValidationError as e:
             raise ValueError(f"not a valid Slovenian tax number (davčna številka): {e}") from None
 
@@ -154,10 +173,15 @@ class PolicyVersion(Strict):
 
 class Policy(Strict):
     version: str
+    reference: str | None = Field(None, description="The document's file number, e.g. ZMOS's 071-1/2019-1.")
     effective: dt.date = Field(description="The date this version of the policy took effect.")
     url: str | None = None
     earlier: list[PolicyVersion] = []
     languages: list[Literal["sl", "en"]] = ["sl", "en"]
+    legal_references: list[str] = Field(
+        [], description="The laws the policy text says it follows, cited verbatim (e.g. 'ZVOP-1, Uradni list RS, "
+        "št. 94/07'), so check can point at a repealed law or a mistyped regulation number; documents cite the "
+        "law correctly on their own.")
 
 
 # --- subjects and data -------------------------------------------------------------------------

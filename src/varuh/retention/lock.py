@@ -1,0 +1,82 @@
+"""One sweep at a time, across processes and machines that share a ledger.
+
+A lease row in the ledger (`retention_locks`): taken by an atomic conditional write (insert when
+absent, or take over when the lease has expired), renewed by every batch, released at the end. A
+process that dies keeps the lock only until its lease runs out, so a crashed sweep never blocks
+the next one for long. Renewal doubles as a fence: a sweep that finds its lease taken over (it
+stalled longer than the lease) stops before its next batch. Works the same on SQLite and
+PostgreSQL, which is why no PostgreSQL advisory lock is needed (one would not span SQLite ledgers
+and would bind the lock to one connection for the whole run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from collections.abc import Callable
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from varuh.errors import Conflict
+from varuh.law.clock import utcnow
+from varuh.ledger.retention import retention_locks
+
+LOCK_NAME = "retention"
+LEASE = dt.timedelta(minutes=5)
+
+
+def holder_name(run_ref: str) -> str:
+    return f"{run_ref} {socket.gethostname()}:{os.getpid()}"[:160]
+
+
+class SweepLock:
+    """`with SweepLock(engine, holder):` — raises Conflict when another live sweep holds it."""
+
+    def __init__(self, engine: Engine, holder: str, lease: dt.timedelta = LEASE,
+                 clock: Callable[[], dt.datetime] = utcnow, name: str = LOCK_NAME) -> None:
+        self.engine, self.holder, self.lease, self.clock, self.name = engine, holder, lease, clock, name
+
+    def acquire(self) -> None:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(retention_locks)
+                .where(retention_locks.c.name == self.name, retention_locks.c.expires_at < now)
+                .values(holder=self.holder, acquired_at=now, expires_at=now + self.lease)).rowcount
+        if taken:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(retention_locks).values(name=self.name, holder=self.holder, acquired_at=now,
+                                                            expires_at=now + self.lease))
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(retention_locks).where(retention_locks.c.name == self.name)).first()
+            since = row.acquired_at.isoformat(timespec="seconds") if row else "?"
+            raise Conflict(f"another retention sweep is running ({row.holder if row else '?'}, since {since}); "
+                           "try again when it has finished") from None
+
+    def renew(self) -> None:
+        """Extend the lease; Conflict if it was lost (another sweep took over an expired lease)."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            kept = conn.execute(
+                update(retention_locks)
+                .where(retention_locks.c.name == self.name, retention_locks.c.holder == self.holder)
+                .values(expires_at=now + self.lease)).rowcount
+        if not kept:
+            raise Conflict("the retention lock was taken over by another sweep; this sweep stopped")
+
+    def release(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(retention_locks).where(
+                and_(retention_locks.c.name == self.name, retention_locks.c.holder == self.holder)))
+
+    def __enter__(self) -> SweepLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
