@@ -13,6 +13,7 @@
   offer_profiles          segments for personalised offers (consent)
   abuse_reports           detected abuse (account sharing, fraud)
   claims                  unpaid claims and creditworthiness checks
+  contact_requests        the contact form (before anyone subscribes)
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ offer_profiles = _t("offer_profiles", _user_ref(),
                     sa.Column("segment", S(60), nullable=False), sa.Column("computed_at", sa.DateTime, nullable=False))
 abuse_reports = _t("abuse_reports", _user_ref(),
                    sa.Column("kind", S(60), nullable=False), sa.Column("detected_at", sa.DateTime, nullable=False))
+contact_requests = _t("contact_requests",
+                      sa.Column("name", S(200), nullable=False), sa.Column("email", S(254), nullable=False, index=True),
+                      sa.Column("phone", S(30), index=True), sa.Column("address", S(300)),
+                      sa.Column("message", sa.Text, nullable=False),
+                      sa.Column("received_at", sa.DateTime, nullable=False))
 claims = _t("claims", _user_ref(),
             sa.Column("billing_id", sa.Integer, index=True),
             sa.Column("status", S(20), nullable=False), sa.Column("amount_eur", sa.Numeric(8, 2), nullable=False),
@@ -189,6 +195,12 @@ def generate(out, subjects: int, rng: random.Random, today: dt.date) -> None:
             if rng.random() < 0.5:
                 out.add("offer_profiles", {"id": ids("offer_profiles"), "user_id": student_id,
                                            "segment": rng.choice(SEGMENTS), "computed_at": syn.instant(started, last)})
+        if rng.random() < 0.15:
+            out.add("contact_requests", {
+                "id": ids("contact_requests"), "name": payer.name, "email": payer.email, "phone": payer.phone,
+                "address": payer.address if rng.random() < 0.2 else None,
+                "message": f"Zanimajo me inštrukcije iz predmeta {subject} za {rng.choice(['sina', 'hčer', 'sebe'])}.",
+                "received_at": registered - dt.timedelta(days=rng.randint(1, 20))})
         if rng.random() < 0.01:
             out.add("abuse_reports", {"id": ids("abuse_reports"), "user_id": student_id,
                                       "kind": rng.choice(["deljenje računa", "zloraba plačila"]),

@@ -69,12 +69,12 @@ def main() -> None:
     step("3. The ledger, the example database and requests in several states")
     varuh("db", "upgrade")
     varuh("examples", "seed", ORG, "--subjects", "300", "--url", os.environ[f"{ORG.upper()}_DATABASE_URL"], "--force")
-    try:
-        from varuh.demo_data import seed_demo
+    from varuh.law.clock import ljubljana_today
+    from varuh.ledger.db import get_engine
+    from varuh.model.load import load_model
+    from varuh.requests.demo import seed_demo_requests
 
-        seed_demo(model)
-    except ImportError:
-        print("(demo requests are not part of this build yet)")
+    seed_demo_requests(get_engine(), load_model(model), ljubljana_today())
     varuh("requests", "list", model)
     varuh("retention", "plan", model)
     target = OUT / "retention.sl.html"

@@ -180,3 +180,19 @@ def test_csrf_dependency_for_form_posts(ledger):
                        ).status_code == 403
     client.cookies.clear()
     assert client.post("/form", data={"csrf_token": token}).status_code == 403
+
+
+def test_check_errors_are_clear(service):
+    url, json_ = "/api/v1/consents/check", {"content-type": "application/json"}
+    r = service.post(url, content="{bad", headers=service.reader | json_)
+    assert (r.status_code, r.json()["error"]) == (422, "InvalidInput") and "not valid JSON" in r.json()["message"]
+    r = service.post(url, json={"email": "a@example.si", "purpose": "newsletter", "colour": "red"},
+                     headers=service.reader)
+    assert r.status_code == 422 and r.json()["message"].startswith("colour:")
+    r = service.post(url, json={"email": "a@example.si", "purpose": "nope"}, headers=service.reader)
+    assert r.status_code == 422 and "unknown purpose 'nope'" in r.json()["message"]
+    assert service.post(url, json={"email": "a@example.si", "purpose": "newsletter"}).status_code == 401
+    r = service.get(url, params={"email": "a@example.si", "purpose": "newsletter"})
+    assert r.status_code == 401
+    doc = service.get("/openapi.json").json()["paths"][url]["post"]
+    assert "email" in str(doc["requestBody"]) and doc["security"]

@@ -185,3 +185,14 @@ def test_api_intake_can_send_the_verification_link(client, ledger, smtp):  # noq
                                                     "send_verification": True}, headers=headers)
     assert created.status_code == 201 and created.json()["status"] == "identity_check"
     assert smtp.messages[-1]["To"] == "eva@example.com"
+
+
+def test_the_service_clock_follows_varuh_today(client, ledger, monkeypatch):
+    monkeypatch.setenv("VARUH_TODAY", "2025-11-25")
+    ref = re.search(r"Z-\d{4}-\d{4}", submit(client, "ana@example.com").text).group(0)
+    assert ref == "Z-2025-0001"
+    headers = api_key(ledger, "requests:read")
+    monkeypatch.setenv("VARUH_TODAY", "2025-12-30")
+    listing = client.get("/api/v1/requests", headers=headers).json()
+    assert listing["as_of"] == "2025-12-30" and listing["requests"][0]["due"] == "2025-12-29"
+    assert listing["overdue"] == 1

@@ -8,12 +8,12 @@ proofs 5 years after the consent ended.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import EXAMPLES
 
-ECPP = EXAMPLES / "ecpp"
+ECPP = Path(__file__).resolve().parents[2] / "examples" / "ecpp"
 
 
 def at(day: str) -> dt.datetime:

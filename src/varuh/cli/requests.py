@@ -253,8 +253,10 @@ def verify(ref: RequestId, note: Annotated[str, typer.Option("--note", help="How
 @requests_app.command("ask-id")
 def ask_id(ref: RequestId, note: Annotated[str, typer.Option("--note", help="What information is asked for.")],
            by: By = None, as_of: AsOf = None, json_: JsonFlag = False) -> None:
-    """Reasonable doubt about identity (GDPR Art. 12(6)): ask for more information (then `letter --kind
-    identification`)."""
+    """Ask for more information to confirm identity, on reasonable doubt (GDPR Article 12(6)).
+
+    Then send the letter: `varuh requests letter ID --kind identification`.
+    """
     _, now = _clock(as_of)
     with _ledger() as conn:
         record = workflow.request_identification(conn, ref, _actor(by), note, now=now)
@@ -281,7 +283,7 @@ def send_link(ref: RequestId, model_path: ModelOption = None, by: By = None, as_
 def extend(ref: RequestId, reason: Annotated[str, typer.Option("--reason", help="Why more time is needed "
                                                                "(told to the subject).")],
            by: By = None, as_of: AsOf = None, json_: JsonFlag = False) -> None:
-    """Extend the deadline by two further months (GDPR Art. 12(3)); only on or before the first deadline."""
+    """Extend the deadline by two further months, on or before the first deadline (GDPR Article 12(3))."""
     day, now = _clock(as_of)
     with _ledger() as conn:
         record = workflow.extend_request(conn, ref, _actor(by), reason, today=day, now=now)

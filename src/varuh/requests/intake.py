@@ -159,10 +159,12 @@ def submit_request(engine: Engine, model: PrivacyModel, key: bytes, *, type: str
     organisation holds data on the address given.
     """
     now = now or utcnow()
+    # received now; unless the service's clock is moved (VARUH_TODAY), then on that day
+    received = now if today is None or today == ljubljana_date(now) else today
     with engine.begin() as conn:
         throttle.take_intake(conn, key, ip, email or "", now)
         record = open_request(conn, model, key, type=type, email=email, actor="subject:web", channel=channel,
-                              received=now, lang=lang, name=name, details=details, today=today, now=now)
+                              received=received, lang=lang, name=name, details=details, today=today, now=now)
     sent = verification.send_challenge(engine, key, model, record.id, "system", base_url=base_url,
                                        mailer=mailer, now=now)
     return Submitted(record.id, Status.identity_check.value, record.received, record.due, sent)

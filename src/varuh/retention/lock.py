@@ -11,20 +11,32 @@ and would bind the lock to one connection for the whole run).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Engine, and_, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from varuh.errors import Conflict
+from varuh.errors import Conflict, InvalidInput
 from varuh.law.clock import utcnow
 from varuh.ledger.retention import retention_locks
 
 LOCK_NAME = "retention"
 LEASE = dt.timedelta(minutes=5)
+
+
+@contextlib.contextmanager
+def ledger_ready() -> Iterator[None]:
+    """A ledger without the consent or retention tables is a setup step missed, not a crash."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as e:
+        if "retention_" in str(e) or "consent_" in str(e):
+            raise InvalidInput("the ledger is not set up (tables missing): run `varuh db upgrade` first") from None
+        raise
 
 
 def holder_name(run_ref: str) -> str:
@@ -40,7 +52,7 @@ class SweepLock:
 
     def acquire(self) -> None:
         now = self.clock()
-        with self.engine.begin() as conn:
+        with ledger_ready(), self.engine.begin() as conn:
             taken = conn.execute(
                 update(retention_locks)
                 .where(retention_locks.c.name == self.name, retention_locks.c.expires_at < now)

@@ -31,6 +31,7 @@ from varuh.retention.evaluate import (
     not_erased_clause,
     resolve,
 )
+from varuh.retention.lock import ledger_ready
 from varuh.retention.tables import OpenStore, open_stores
 
 CALENDAR_MONTHS = 12
@@ -80,7 +81,7 @@ def plan_retention(model: PrivacyModel, datamap: DataMap, here: Path, as_of: dt.
     for target in res.targets:
         if target.store.id in opened:
             items.append(_plan_target(target, opened[target.store.id], as_of, ledger, key, batch))
-    with ledger.connect() as conn:
+    with ledger_ready(), ledger.connect() as conn:
         for proof in res.proofs:
             cut = cutoff(proof.period, as_of)
             due = consents.count_expired_proofs(conn, proof.purpose, consents.day_start(cut))
@@ -117,7 +118,7 @@ def _plan_target(target: Target, opened: OpenStore, as_of: dt.date, ledger: sa.E
 def consent_due(target: Target, conn: sa.Connection, table: sa.Table, base: sa.ColumnElement[bool],
                 as_of: dt.date, ledger: sa.Engine, key: bytes, batch: int) -> list:
     """Primary keys of rows of subjects whose consent ended by the end of `as_of`."""
-    with ledger.connect() as lconn:
+    with ledger_ready(), ledger.connect() as lconn:
         digests = consents.withdrawn_digests(lconn, target.activity.id,
                                              consents.day_start(as_of + dt.timedelta(days=1)))
     return consents.matching_rows(conn, table, target.table.primary_key, target.table.identities, digests, key,

@@ -260,29 +260,37 @@ def _sweep_target(target: Target, item: RunItem, store: OpenStore, as_of: dt.dat
     with store.engine.connect() as conn:
         due = _due_clause(target, store, conn, as_of, ledger, key, batch)
     fields = target.erase_fields()
-    # PostgreSQL and SQLite select and erase a batch in one statement (DML … WHERE pk IN (SELECT … LIMIT n)
-    # RETURNING pk); MySQL/MariaDB allow no LIMIT in such a subquery, and hmac needs the values in Python
+    # PostgreSQL and SQLite select and erase a batch in one statement (DML … WHERE pk IN (SELECT … LIMIT n)).
+    # A DELETE needs no ORDER BY (a deleted row cannot be seen again), so the planner may walk the anchor's
+    # index like a hand-written batched DELETE; an UPDATE pages by primary key (keyset). MySQL/MariaDB allow
+    # no LIMIT in such a subquery, and hmac needs the values in Python: there, keys are selected first.
     one_statement = store.engine.dialect.name in ("postgresql", "sqlite") and all(s != "hmac" for _, s, _ in fields)
     last: Any = None
     while True:
         with store.engine.begin() as conn:
-            q = sa.select(pk).where(due)
-            if last is not None:
-                q = q.where(pk > last)
-            q = q.order_by(pk).limit(batch)
-            if one_statement:
-                dml = sa.delete(table) if not fields else sa.update(table).values(
-                    {name: erased_value(table.c[name], s, v) for name, s, v in fields})
-                keys = list(conn.execute(dml.where(pk.in_(q.scalar_subquery())).returning(pk)).scalars())
+            if one_statement and not fields:
+                sub = sa.select(pk).where(due).limit(batch).scalar_subquery()
+                n = conn.execute(sa.delete(table).where(pk.in_(sub))).rowcount
+                keys = [n] if n else []
+            elif one_statement:  # updated rows stay in the table: keyset order, so none is read twice
+                q = sa.select(pk).where(due)
+                if last is not None:
+                    q = q.where(pk > last)
+                dml = sa.update(table).values({name: erased_value(table.c[name], s, v) for name, s, v in fields})
+                keys = list(conn.execute(dml.where(pk.in_(q.order_by(pk).limit(batch).scalar_subquery()))
+                                         .returning(pk)).scalars())
                 n = len(keys)
             else:
-                keys = list(conn.execute(q).scalars())
+                q = sa.select(pk).where(due)
+                if last is not None:
+                    q = q.where(pk > last)
+                keys = list(conn.execute(q.order_by(pk).limit(batch)).scalars())
                 n = _apply(conn, table, pk, keys, due, fields, key) if keys else 0
             if not keys:
                 break
             if before_commit:
                 before_commit(item, n)
-        last = max(keys)
+        last = None if one_statement and not fields else max(keys) if one_statement else keys[-1]
         item.affected += n
         book.add(item, n)
         if progress:
