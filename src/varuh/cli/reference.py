@@ -44,12 +44,15 @@ def settings_markdown() -> str:
 
 def lint_markdown() -> str:
     from varuh.model import lint_rules  # noqa: F401  (registers the rules)
+    from varuh.model.datamap import DATAMAP_RULES
     from varuh.model.lint import RULES
 
     out = ["# Lint rules of `varuh check`", "",
-           "Generated from `varuh/model/lint_rules.py`; do not edit. Errors make `varuh check` exit 1.", "",
+           "Generated from `varuh/model/lint_rules.py` (V1xx, privacy.yaml) and `varuh/model/datamap.py` (V2xx, "
+           "datasets.yaml); do not edit. Errors make `varuh check` exit 1.", "",
            "| id | severity | article | finding |", "| --- | --- | --- | --- |"]
-    out += [f"| {r.id} | {r.severity} | {r.article} | {r.title} |" for r in sorted(RULES, key=lambda r: r.id)]
+    rules = sorted([*RULES, *DATAMAP_RULES], key=lambda r: r.id)
+    out += [f"| {r.id} | {r.severity} | {r.article} | {r.title} |" for r in rules]
     return "\n".join(out) + "\n"
 
 
