@@ -306,7 +306,7 @@ def measure_http(url: str, n: int, hot: int, seconds: float, workers: int) -> di
             run = lambda secs: subprocess.run(  # noqa: E731
                 ["wrk", "-t1", "-c32", f"-d{secs}s", "-s", f.name, f"{base}/api/v1/consents/check"],
                 capture_output=True, text=True, check=True).stdout
-            run(2)  # warm the cache
+            run(max(5, hot // 1000))  # warm the workers' caches
             out = run(int(seconds))
             os.unlink(f.name)
             rps = float(next(line for line in out.splitlines() if line.startswith("Requests/sec")).split()[1])
@@ -393,7 +393,8 @@ def main() -> None:
 
 def print_report(args, table) -> None:
     mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
-    print(f"\n{dt.date.today().isoformat()}, {os.cpu_count()} cores (nproc), {mem} GB RAM, Python "
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{dt.date.today().isoformat()}, {os.cpu_count()} cores (nproc), {mem} GB RAM, load average {load}, Python "
           f"{sys.version.split()[0]}; {args.subjects:,} subjects, hot set {args.hot:,}, {args.seconds:.0f} s each.\n")
     print("| ledger | cached check/s | engine, no cache/s | baseline SQL/s | cached ÷ baseline | "
           "cached with writer/s (writes/s, mismatches) | HTTP req/s | build s |")

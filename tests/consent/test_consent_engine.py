@@ -263,3 +263,54 @@ def test_concurrent_gives_and_withdrawals_end_in_the_last_event(db, model):
     assert (row.event_id, bool(row.given)) == (last.id, bool(last.given))
     state = check_consent(db, KEY, purpose="newsletter", identities=ANA)
     assert (state.event_id, state.given) == (last.id, bool(last.given))
+
+
+@pytest.mark.postgres
+def test_cache_catches_events_that_commit_out_of_id_order(pg_url, monkeypatch, model):
+    """PostgreSQL hands out ids before commit: id 2 may commit after id 3. The cache's look re-reads
+    a window of recent ids, so the late one still invalidates the holder it names."""
+    monkeypatch.setenv("VARUH_SECRET_KEY", KEY.decode())
+    upgrade(pg_url)
+    db = get_engine(pg_url)
+    now = [1000.0]
+    monkeypatch.setattr(cache, "clock", lambda: now[0])
+    cache.cache_for(db).ttl = 1.0
+    bob = {"email": "bob@example.si"}
+    give(db, model)
+    give(db, model, identities=bob)
+    assert check_consent(db, KEY, purpose="newsletter", identities=ANA).given  # cached, look done
+    assert check_consent(db, KEY, purpose="newsletter", identities=bob).given
+    other = create_engine(pg_url)
+    late, early = other.connect(), other.connect()
+    try:
+        late_tx = late.begin()
+        ana_event = _raw_withdrawal(late, ANA)  # takes the lower id, commits last
+        with early.begin():
+            _raw_withdrawal(early, bob)
+        now[0] += 1.5  # our process looks now: sees Bob's event, not Ana's (uncommitted)
+        assert check_consent(db, KEY, purpose="newsletter", identities=bob).status == "withdrawn"
+        assert check_consent(db, KEY, purpose="newsletter", identities=ANA).given
+        late_tx.commit()
+        now[0] += 1.5
+        check_consent(db, KEY, purpose="newsletter", identities=bob)  # the look happens on this check
+        state = check_consent(db, KEY, purpose="newsletter", identities=ANA)  # answered from the cache
+        assert (state.status, state.event_id) == ("withdrawn", ana_event)
+    finally:
+        late.close()
+        early.close()
+        other.dispose()
+
+
+def _raw_withdrawal(conn, identities) -> int:
+    """A withdrawal written by "another program" straight into the tables (no audit lock)."""
+    from varuh.ledger.subjects import digest
+
+    sid = conn.execute(text("SELECT subject_id FROM identities WHERE digest = :d"),
+                       {"d": digest("email", identities["email"], KEY)}).scalar_one()
+    eid = conn.execute(text(
+        "INSERT INTO consent_events (receipt_id, subject_id, purpose, given, at, channel, text_hash, given_by, actor) "
+        "VALUES (gen_random_uuid()::text, :s, 'newsletter', false, now(), 'api', :h, 'subject', 'other') RETURNING id"),
+        {"s": sid, "h": "0" * 64}).scalar_one()
+    conn.execute(text("UPDATE consent_state SET given = false, event_id = :e WHERE subject_id = :s"),
+                 {"e": eid, "s": sid})
+    return eid

@@ -59,7 +59,7 @@ def test_the_sweep_on_a_postgresql_store(run, tmp_path, ledger, pg_url, monkeypa
     assert done.exit_code == 0, done.output
     assert [a["id"] for a in rows(pg_url, "accounts")] == [2, 4, 5, 6]
     assert rows(pg_url, "visits")[0]["agent"] == "M***"
-    assert run("retention", "plan", folder, "--as-of", AS_OF.isoformat(), "--json").json()["total_due"] == 0
+    assert run("retention", "plan", folder, "--as-of", AS_OF.isoformat(), "--json").json()["total"] == 0
 
 
 @pytest.mark.mariadb
@@ -71,4 +71,4 @@ def test_the_sweep_on_a_mariadb_store(run, tmp_path, ledger, maria_url, monkeypa
     done = run("retention", "run", folder, "--as-of", AS_OF.isoformat(), "--json")
     assert done.exit_code == 0, done.output
     assert {i["rule"]: i["affected"] for i in done.json()["items"] if i["store"] == "shop"} == EXPECTED_DUE
-    assert run("retention", "plan", folder, "--as-of", AS_OF.isoformat(), "--json").json()["total_due"] == 0
+    assert run("retention", "plan", folder, "--as-of", AS_OF.isoformat(), "--json").json()["total"] == 0

@@ -27,7 +27,7 @@ def test_plan_counts_what_is_due_per_rule_and_table(run, shop):
     assert r.exit_code == 0, r.output
     plan = r.json()
     assert due_by_rule(plan) == EXPECTED_DUE
-    assert plan["total_due"] == sum(EXPECTED_DUE.values())
+    assert plan["total"] == sum(EXPECTED_DUE.values())
     assert plan["not_executable"] == [{"key": "blog.while-purpose", "kind": "purpose",
                                        "reason": "kept while the purpose lasts: no date to enforce"}]
     items = {i["rule"]: i for i in plan["items"]}
@@ -74,7 +74,7 @@ def test_dry_run_changes_nothing_run_erases_and_a_second_run_is_a_no_op(run, sho
     assert again.exit_code == 0 and again.stdout == ""  # quiet by default: cron mails nothing
     assert digest(url) == after
     plan = run("retention", "plan", folder, "--as-of", AS_OF.isoformat(), "--json").json()
-    assert plan["total_due"] == 0
+    assert plan["total"] == 0
 
 
 def test_the_deletion_log_holds_counts_never_data(run, shop, ledger):
@@ -118,4 +118,4 @@ def test_store_url_comes_from_the_environment(run, shop, tmp_path):
     r = run("retention", "plan", folder, "--as-of", AS_OF.isoformat(), "--json",
             env={"SHOP_DATABASE_URL": f"sqlite:///{moved}"})
     assert r.exit_code == 0, r.output
-    assert r.json()["total_due"] == 14
+    assert r.json()["total"] == 14

@@ -12,6 +12,7 @@ from varuh.cli import (  # noqa: F401  (imported for their commands)
     reference,
     render,
     requests,
+    requests_fulfil,
     retention,
     serve,
 )

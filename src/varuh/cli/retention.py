@@ -43,7 +43,7 @@ def plan(path: ModelPath = None, as_of: AsOf = None, json_: JsonFlag = False) ->
     if json_:
         print_json(result)
     else:
-        typer.echo(f"Retention on {_sl(result.as_of)}: {result.total_due} records due")
+        typer.echo(f"Retention on {_sl(result.as_of)}: {result.total} records due")
         for i in result.items:
             typer.echo(f"  {i.rule:40} {i.store}.{i.table:28} due {i.due:>7}  next {_sl(i.next_due)}"
                        + (f"  ({i.note})" if i.note else ""))

@@ -29,6 +29,9 @@ def serve(
     load_model(folder)  # a broken model is a clear error here, not a failing worker
     db.upgrade()  # a fresh ledger just works; migrations are idempotent
     os.environ["VARUH_MODEL"] = str(folder)  # the workers' factory reads it
+    os.environ["VARUH_SCHEDULER"] = "1"  # retention sweeps on VARUH_RETENTION_SCHEDULE (see retention/schedule.py)
+    # links in e-mails are built from VARUH_BASE_URL only (never from a forgeable Host header)
+    os.environ.setdefault("VARUH_BASE_URL", f"http://{host}:{port}")
     typer.echo(f"Varuh on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
     # no access log: a GET /api/v1/consents/check?email=… would write addresses into it
     uvicorn.run("varuh.web.app:create_app", factory=True, host=host, port=port, workers=workers,

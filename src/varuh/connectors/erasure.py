@@ -38,7 +38,7 @@ from varuh.connectors.sql import TEXT_TYPES, SqlStore, batch_size, batched, is_t
 from varuh.model.datasets import FieldSpec, TableSpec
 from varuh.model.periods import Period
 from varuh.model.privacy import LegalBasis, PrivacyModel
-from varuh.retention.evaluate import anchor_date, bound_for, cutoff, due_on, erased_value, pending
+from varuh.retention.evaluate import HMAC_PREFIX, anchor_date, bound_for, cutoff, due_on, erased_value, pending
 from varuh.retention.sweep import pseudonym
 
 ART_17_3_B = "GDPR Art. 17(3)(b)"
@@ -126,7 +126,8 @@ def holds_for(model: PrivacyModel, store: SqlStore, table: TableSpec, today: dt.
         if activity.legal_basis == LegalBasis.legal_obligation:
             if rule.kind == "after" and binding.anchor and rule.period is not None:
                 anchor = t.c[binding.anchor]
-                clause = sa.or_(anchor.is_(None), anchor >= bound_for(anchor, cutoff(rule.period, today, rule.year_end)))
+                bound = bound_for(anchor, cutoff(rule.period, today, rule.year_end))
+                clause = sa.or_(anchor.is_(None), anchor >= bound)
             else:
                 clause = sa.true()
             out.append(Hold(activity.id, binding.rule, "legal_obligation", ART_17_3_B, clause, cats,
@@ -169,9 +170,10 @@ def _plans(table: TableSpec, scope: set[str] | None) -> tuple[list[_FieldPlan], 
 
 
 def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: Iterable[Any], *,
-                model: PrivacyModel, today: dt.date, key: bytes, dry_run: bool,
-                scope: set[str] | None = None, blocked: set[Any] | None = None) -> TableOutcome:
-    """Erase the subject's rows `keys` of one table (inside the caller's transaction).
+                model: PrivacyModel, today: dt.date, key: bytes, scope: set[str] | None = None,
+                blocked: set[Any] | None = None) -> TableOutcome:
+    """Erase the subject's rows `keys` of one table (inside the caller's transaction, which a dry
+    run rolls back: the counts are those of the statements really run).
 
     `blocked`: keys that a foreign key of a row that stays still points at; they cannot be deleted,
     so their fields are erased instead.
@@ -184,6 +186,8 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
     holds = holds_for(model, store, table, today)
     if not plans:
         return out
+    for p in plans:
+        p.value = typed(t.c[p.name], p.value)
     hmac_fields = [p for p in plans if p.strategy == "hmac"]
     anchors = list(dict.fromkeys(h.anchor for h in holds if h.anchor))
     kept: dict[tuple[int, ...], list[Any]] = {}
@@ -201,7 +205,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
             groups.setdefault(held, []).append(row)
         for held, group in groups.items():
             _apply_group(conn, table, t, pk, group, [holds[i] for i in held], plans, hmac_fields, whole, out, key,
-                         dry_run, blocked or set())
+                         blocked or set())
             if held:
                 kept.setdefault(held, []).extend(group)
     # kept rows: list them with the reason and the date, and restrict them (Art. 18(1)(c))
@@ -221,10 +225,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
             held_keys = list(out.held_keys)
             for chunk in batched(held_keys, batch_size()):
                 where = sa.and_(pk.in_(chunk), sa.not_(is_true(col)))
-                if dry_run:
-                    out.restricted += conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar() or 0
-                else:
-                    out.restricted += conn.execute(sa.update(t).where(where).values({restrict_col: True})).rowcount
+                out.restricted += conn.execute(sa.update(t).where(where).values({restrict_col: True})).rowcount
         else:
             out.restricted = len(out.held_keys)  # recorded in Varuh's side table by the caller
     return out
@@ -241,6 +242,23 @@ def _until(hold: Hold, rows: list[sa.Row], anchors: list[str], n_holds: int) -> 
     return max(due_on(d, hold.period, hold.year_end) for d in dates if d is not None)
 
 
+def typed(column: sa.Column, value: Any) -> Any:
+    """A `fixed` value as the column holds it: datasets.yaml writes 0 for a boolean flag, and
+    PostgreSQL will not compare boolean with integer."""
+    if value is None:
+        return None
+    if isinstance(column.type, sa.Boolean):
+        return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+    if isinstance(column.type, sa.Integer) and not isinstance(value, bool):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    if isinstance(column.type, TEXT_TYPES):
+        return str(value)
+    return value
+
+
 def _pending(column: sa.Column, plan: _FieldPlan) -> sa.ColumnElement[bool]:
     strategy = "null" if plan.strategy == "delete_row" else plan.strategy
     if strategy == "null" and not column.nullable:
@@ -250,7 +268,7 @@ def _pending(column: sa.Column, plan: _FieldPlan) -> sa.ColumnElement[bool]:
 
 def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Column, rows: list[sa.Row],
                  holds: list[Hold], plans: list[_FieldPlan], hmac_fields: list[_FieldPlan], whole: bool,
-                 out: TableOutcome, key: bytes, dry_run: bool, blocked: set[Any]) -> None:
+                 out: TableOutcome, key: bytes, blocked: set[Any]) -> None:
     """Delete or overwrite one group of rows that are treated alike."""
     # column offsets in the row: key, one flag per hold of the table, anchors, pending flags, hmac values
     first_pending = len(rows[0]) - len(plans) - len(hmac_fields)
@@ -259,11 +277,8 @@ def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Colu
     keys = [r[0] for r in rows]
     if deletable:
         free = [k for k in keys if k not in blocked]
-        if free:
-            if not dry_run:
-                for chunk in batched(free, batch_size()):
-                    conn.execute(sa.delete(t).where(pk.in_(chunk)))
-            out.deleted += len(free)
+        for chunk in batched(free, batch_size()):
+            out.deleted += conn.execute(sa.delete(t).where(pk.in_(chunk))).rowcount
         rows = [r for r in rows if r[0] in blocked]
         if not rows:
             return
@@ -278,8 +293,6 @@ def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Colu
     if not touched:
         return
     out.updated += len(touched)
-    if dry_run:
-        return
     for p in erasable:
         if p.strategy == "hmac":
             continue
@@ -302,7 +315,8 @@ def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Colu
             entry = {"k_": r[0]}
             for p in hashed:
                 v = r[first_value + hmac_fields.index(p)]
-                entry[f"v_{p.name}"] = v if v is None or str(v).startswith("h:") else pseudonym(str(v), key, t.c[p.name])
+                done = v is None or str(v).startswith(HMAC_PREFIX)
+                entry[f"v_{p.name}"] = v if done else pseudonym(str(v), key, t.c[p.name])
             params.append(entry)
         conn.execute(sa.update(t).where(pk == sa.bindparam("k_"))
                      .values({p.name: sa.bindparam(f"v_{p.name}") for p in hashed}), params)

@@ -79,10 +79,34 @@ def needed_columns(table: TableSpec) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
+_OPENED: dict[tuple[str, str], SqlStore] = {}
+
+
 def open_sql_store(store: Store, here: str | Path, url: str | None = None) -> SqlStore:
     """Connect and reflect every table of the store; StoreError when it cannot be reached, a table
-    vanished or a column the map names is missing (checked before any change, so nothing is half-done)."""
+    vanished or a column the map names is missing (checked before any change, so nothing is half-done).
+
+    The reflection is kept for the life of the process (per URL and store declaration), so a batch
+    of requests reflects once; `forget` drops it after a failure, so a table that vanished later is
+    found again by a fresh reflection.
+    """
     url = url or resolve_url(store, here)
+    cache_key = (url, store.model_dump_json())
+    if cache_key in _OPENED:
+        return _OPENED[cache_key]
+    opened = _reflect(store, url)
+    _OPENED[cache_key] = opened
+    return opened
+
+
+def forget(opened: SqlStore) -> None:
+    """Drop a store's cached reflection (after an error: the schema may have changed)."""
+    for k, v in list(_OPENED.items()):
+        if v is opened:
+            del _OPENED[k]
+
+
+def _reflect(store: Store, url: str) -> SqlStore:
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
             and not Path(parsed.database).exists():

@@ -16,7 +16,7 @@ what it finds is what the caller changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +52,12 @@ def _tracked_columns(store: SqlStore) -> dict[str, list[str]]:
     return {name: list(dict.fromkeys(c)) for name, c in cols.items()}
 
 
-def walk(conn: sa.Connection, store: SqlStore, identities: Mapping[str, str]) -> Found:
-    """Every row of the store that belongs to the subject with these identities."""
+def walk(conn: sa.Connection, store: SqlStore, identities: Mapping[str, str | Sequence[str]]) -> Found:
+    """Every row of the store that belongs to the subject with these identities.
+
+    An identity may be a list of values: a batch of subjects is walked together, in the same
+    number of statements as one (their rows are then treated alike, e.g. by a batch erasure).
+    """
     found = Found()
     tracked = _tracked_columns(store)
     size = batch_size()
@@ -83,9 +87,11 @@ def walk(conn: sa.Connection, store: SqlStore, identities: Mapping[str, str]) ->
 
     for spec in store.store.tables:
         for kind, column in spec.identities.items():
-            value = identities.get(kind)
-            if value:
-                take(spec.name, select(spec.name, column, identity_values(kind, str(value))), f"identity:{kind}")
+            given = identities.get(kind)
+            values = [given] if isinstance(given, str) else list(given or [])
+            spellings = [v for value in values if value for v in identity_values(kind, str(value))]
+            if spellings:
+                take(spec.name, select(spec.name, column, list(dict.fromkeys(spellings))), f"identity:{kind}")
 
     people = {t.name for t in store.store.tables if t.identities}
     while frontier:

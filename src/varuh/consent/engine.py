@@ -105,14 +105,14 @@ def consent_purposes(model: PrivacyModel) -> list[str]:
 
 def consent_activity(model: PrivacyModel, purpose: str) -> Activity:
     """The consent-based activity `purpose` names; InvalidInput naming the valid ones otherwise."""
-    valid = ", ".join(consent_purposes(model)) or "(none: the model has no consent-based activity)"
     activity = model.activity(purpose)
+    if activity is not None and activity.legal_basis == LegalBasis.consent:
+        return activity
+    valid = ", ".join(consent_purposes(model)) or "(none: the model has no consent-based activity)"
     if activity is None:
         raise InvalidInput(f"unknown purpose {purpose!r}; consent purposes of this model: {valid}")
-    if activity.legal_basis != LegalBasis.consent:
-        raise InvalidInput(f"activity {purpose!r} is based on {activity.legal_basis.value}, not on consent; "
-                           f"consent purposes of this model: {valid}")
-    return activity
+    raise InvalidInput(f"activity {purpose!r} is based on {activity.legal_basis.value}, not on consent; "
+                       f"consent purposes of this model: {valid}")
 
 
 # --- holders -----------------------------------------------------------------------------------

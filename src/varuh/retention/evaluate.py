@@ -251,16 +251,21 @@ def anchor_date(value: Any) -> dt.date | None:
 
 
 def bound_for(column: sa.Column, day: dt.date) -> Any:
-    """The value to compare an anchor column with: midnight of `day` in Ljubljana, typed like the column."""
+    """What to compare an anchor column with: midnight of `day` in Ljubljana, typed like the column.
+
+    Rendered into the statement as a literal rather than sent as a parameter: PostgreSQL prepares a
+    statement after a few executions and may then plan `anchor < $1` generically (guessing a third of
+    the table) instead of walking the anchor's index for the few rows that are due.
+    """
     ctype = column.type
     if isinstance(ctype, sa.DateTime):
         instant = dt.datetime.combine(day, dt.time(), LJUBLJANA).astimezone(dt.UTC)
-        return instant if ctype.timezone else instant.replace(tzinfo=None)
-    if isinstance(ctype, sa.Date):
-        return day
-    if isinstance(ctype, sa.String | sa.Text):
-        return day.isoformat()  # ISO text sorts like the date it holds
-    return day
+        value: Any = instant if ctype.timezone else instant.replace(tzinfo=None)
+    elif isinstance(ctype, sa.String | sa.Text):
+        value = day.isoformat()  # ISO text sorts like the date it holds
+    else:
+        value = day
+    return sa.bindparam(None, value, type_=ctype, literal_execute=True)
 
 
 # --- the WHERE clause ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from varuh.errors import Conflict, InvalidInput
@@ -70,14 +70,17 @@ class SweepLock:
             raise Conflict(f"another retention sweep is running ({row.holder if row else '?'}, since {since}); "
                            "try again when it has finished") from None
 
-    def renew(self) -> None:
-        """Extend the lease; Conflict if it was lost (another sweep took over an expired lease)."""
+    def renew(self, conn: Connection | None = None) -> None:
+        """Extend the lease (in the caller's transaction, if given); Conflict if it was lost to another sweep."""
         now = self.clock()
-        with self.engine.begin() as conn:
-            kept = conn.execute(
-                update(retention_locks)
-                .where(retention_locks.c.name == self.name, retention_locks.c.holder == self.holder)
-                .values(expires_at=now + self.lease)).rowcount
+        statement = (update(retention_locks)
+                     .where(retention_locks.c.name == self.name, retention_locks.c.holder == self.holder)
+                     .values(expires_at=now + self.lease))
+        if conn is not None:
+            kept = conn.execute(statement).rowcount
+        else:
+            with self.engine.begin() as own:
+                kept = own.execute(statement).rowcount
         if not kept:
             raise Conflict("the retention lock was taken over by another sweep; this sweep stopped")
 

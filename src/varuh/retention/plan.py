@@ -69,7 +69,7 @@ class RetentionPlan:
     items: list[PlanItem]
     not_executable: list[Unbound]
     errors: list[StoreProblem]
-    total_due: int
+    total: int
 
 
 def plan_retention(model: PrivacyModel, datamap: DataMap, here: Path, as_of: dt.date,

@@ -172,7 +172,7 @@ class _Ledger:
                          .values(count=retention_log.c.count + n, at=now, complete=complete))
             conn.execute(sa.update(retention_runs).where(retention_runs.c.id == self.run_id)
                          .values(total=retention_runs.c.total + n, heartbeat_at=now))
-        self.lock.renew()
+            self.lock.renew(conn)  # a lost lease rolls this bookkeeping back and stops the sweep
 
 
 def _run(items: list[tuple[Target, RunItem]], proof_items: list[tuple[ProofRule, RunItem]],
