@@ -33,7 +33,7 @@ def _ledger_rows(ledger_url: str, sql: str) -> list:
 
 
 def test_access_bundle_holds_the_data_with_checksums_and_the_art15_report(run, shop):
-    url, email = shop
+    _, email = shop
     ref = new_request(run, "access", email)
     r = run("requests", "fulfil", ECPP, ref, "--json")
     assert r.exit_code == 0, r.output
@@ -184,7 +184,7 @@ def test_restriction_marks_rows_and_lifting_tells_the_subject_first(run, shop, t
 
 
 def test_objection_to_marketing_suppresses_and_erases_what_was_held_only_for_it(run, shop):
-    url, email = shop
+    _, email = shop
     ref = new_request(run, "objection_marketing", email)
     r = run("requests", "fulfil", ECPP, ref, "--activity", "e-marketing", "--json")
     assert r.exit_code == 0, r.output

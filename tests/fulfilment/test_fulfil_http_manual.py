@@ -35,7 +35,7 @@ class Endpoint(BaseHTTPRequestHandler):
     calls: list[dict] = []
     fail = 0
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         ok = http_connector.verify_signature(SECRET.encode(), self.headers["X-Varuh-Timestamp"], body,
                                              self.headers["X-Varuh-Signature"])

@@ -40,7 +40,8 @@ def _world(folder: Path, email: str) -> dict[str, str]:
     folder.mkdir()
     shutil.copy(ECPP / "privacy.yaml", folder / "privacy.yaml")
     (folder / "datasets.yaml").write_text((ECPP / "datasets.yaml").read_text(encoding="utf-8") + CRM, encoding="utf-8")
-    urls = {"ECPP_DATABASE_URL": f"sqlite:///{folder / 'ecpp.db'}", "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.db'}"}
+    urls = {"ECPP_DATABASE_URL": f"sqlite:///{folder / 'ecpp.db'}",
+            "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.db'}"}
     seed_ecpp(urls["ECPP_DATABASE_URL"])
     engine = sa.create_engine(urls["CRM_DATABASE_URL"])
     with engine.begin() as conn:
