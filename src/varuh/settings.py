@@ -41,6 +41,9 @@ SETTINGS: list[Setting] = [
             "Public requests allowed per e-mail address: N/h or N/d (a flood cannot bury a mailbox)."),
     Setting("VARUH_EXPORTS", "exports",
             "Folder where access and portability bundles are written (one folder and zip per request)."),
+    Setting("VARUH_HANDOVER_DIR", "handover",
+            "Folder where retention writes the bundles that hand processor data back to a customer at "
+            "contract end (one zip per customer, exported before the data is deleted)."),
     Setting("VARUH_DOWNLOAD_HOURS", "168", "How long the download link of an access or portability bundle stays valid."),
     Setting("VARUH_RETENTION_SCHEDULE", "daily", "How often `varuh serve` sweeps: off, hourly, daily."),
     Setting("VARUH_BATCH_SIZE", "5000", "Rows per statement in sweeps and erasures."),

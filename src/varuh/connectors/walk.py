@@ -75,10 +75,16 @@ def walk(conn: sa.Connection, store: SqlStore, identities: Mapping[str, str | Se
                 if row[i] is not None:
                     found.values.setdefault((name, col), set()).add(row[i])
 
+    asked: dict[tuple[str, str], set[Any]] = {}  # values already looked up, per (table, column)
+
     def select(name: str, column: str, values: set[Any] | list[Any]) -> list[sa.Row]:
         table = store.tables[name]
         cols = [table.c[c] for c in tracked[name]]
-        keys = coerce_keys(table.c[column], list(values))
+        done = asked.setdefault((name, column), set())
+        if column == store.spec(name).primary_key:
+            done |= found.keys.get(name, set())  # rows found already need no second look
+        keys = [k for k in coerce_keys(table.c[column], list(values)) if k not in done]
+        done.update(keys)
         out: list[sa.Row] = []
         for chunk in batched(keys, size):
             out += conn.execute(sa.select(*cols).where(table.c[column].in_(chunk))).all()

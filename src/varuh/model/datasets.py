@@ -70,7 +70,8 @@ class RetentionBinding(Strict):
     the row is not due. `action`: delete the rows, or erase the rule's fields with their
     strategies. For kind 'consent' the sweep finds withdrawn subjects in the ledger by the table's
     identity columns. For kind 'customer', `customer_column` names the customer and
-    `period_column` (in `customer_table`) the customer's own period in days.
+    `period_column` (in `customer_table`) the customer's own period in days; `ended_column` (in
+    `customer_table`), when set, hands a customer's data back at contract end (retention/handover.py).
     """
 
     rule: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9_-]*$")
@@ -81,6 +82,9 @@ class RetentionBinding(Strict):
     customer_column: str | None = None
     customer_table: str | None = None
     period_column: str | None = None
+    ended_column: str | None = Field(
+        None, description="kind customer: the column of customer_table holding when the customer's contract "
+                          "ended; from the next day its rows are exported to it and then deleted (handover).")
 
 
 class Restriction(Strict):

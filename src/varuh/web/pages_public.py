@@ -119,3 +119,11 @@ def demo_page(request: Request) -> HTMLResponse:
     config = banner_config(model)
     return HTMLResponse(templates.get_template("public/demo.html").render(
         org=model.organisation, version=config["version"], categories=config["categories"]))
+
+
+@router.get("/notice", response_class=HTMLResponse, tags=["documents"])
+def notice(request: Request, lang: Literal["sl", "en"] = "sl") -> HTMLResponse:
+    """The privacy notice (GDPR Art. 13/14), rendered from the model: `?lang=en` for English."""
+    from varuh.documents.notice import render_notice
+
+    return HTMLResponse(render_notice(get_state(request).model, lang, "html"))
