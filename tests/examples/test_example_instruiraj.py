@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from example_support import rule
 
 from varuh.model.load import load_model
 from varuh.model.periods import Period
@@ -23,14 +24,6 @@ INSTRUIRAJ = Path(__file__).resolve().parents[2] / "examples" / "instruiraj"
 @pytest.fixture(scope="module")
 def model() -> PrivacyModel:
     return load_model(INSTRUIRAJ)
-
-
-def rule(model: PrivacyModel, activity: str, rule_id: str):
-    act = model.activity(activity)
-    assert act is not None, f"no activity {activity!r}"
-    found = next((r for r in act.retention if r.id == rule_id), None)
-    assert found is not None, f"{activity} has no retention rule {rule_id!r}"
-    return found
 
 
 def test_controller(model):

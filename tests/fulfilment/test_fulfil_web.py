@@ -56,4 +56,4 @@ def test_rectification_over_the_api_and_bad_input(run, client):
     r = http.post(f"/api/v1/requests/{ref}/fulfil", json={"set": {"accounts.first_name": "Ana"}}, headers=auth)
     assert r.status_code == 200 and r.json()["stores"][0]["rectified"][0]["rows"] == 1
     bad = http.post(f"/api/v1/requests/{ref}/fulfil", json={"set": {"nowhere.x": "1"}}, headers=auth)
-    assert bad.status_code == 400 and "nowhere" in bad.json()["message"]
+    assert bad.status_code == 422 and "nowhere" in bad.json()["message"]  # InvalidInput

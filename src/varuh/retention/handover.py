@@ -194,7 +194,7 @@ def _write(path: Path, header: dict, parts: list[tuple[str, sa.Table, str, list]
         for name, table, pk, keys in parts:
             file = f"data/{name.replace('.', '_')}.json"
             columns = [c.name for c in table.columns]
-            rows = 0
+            written: list = []
             with z.open(file, "w") as out:
                 sink = _Sink(out)
                 sink.put(json.dumps({"table": name, "columns": columns}, ensure_ascii=False)[:-1] + ', "rows": [\n')
@@ -202,11 +202,11 @@ def _write(path: Path, header: dict, parts: list[tuple[str, sa.Table, str, list]
                     q = sa.select(table).where(table.c[pk].in_(keys[i:i + 1000])).order_by(table.c[pk])
                     for row in conn.execute(q):
                         record = dict(zip(columns, (plain(v) for v in row), strict=True))
-                        sink.put(("" if rows == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
-                        rows += 1
+                        sink.put(("" if not written else ",\n") + json.dumps(record, ensure_ascii=False))
+                        written.append(record[pk])
                 sink.put("\n]}\n")
-            tables.append({"table": name, "file": file, "rows": rows, "size": sink.size,
-                           "sha256": sink.hash.hexdigest(), "primary_key": pk, "keys": [plain(k) for k in keys]})
+            tables.append({"table": name, "file": file, "rows": len(written), "size": sink.size,
+                           "sha256": sink.hash.hexdigest(), "primary_key": pk, "keys": written})
         manifest = {**header, "algorithm": "SHA-256", "tables": tables}
         z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     with open(tmp, "rb") as f:

@@ -34,7 +34,7 @@ from varuh.ledger import audit
 from varuh.ledger.retention import mark_interrupted, open_run, retention_log, retention_runs
 from varuh.model.datasets import DataMap
 from varuh.model.privacy import PrivacyModel
-from varuh.retention import consents
+from varuh.retention import consents, handover
 from varuh.retention.evaluate import (
     HMAC_PREFIX,
     ProofRule,
@@ -74,6 +74,7 @@ class RunResult:
     items: list[RunItem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     total_affected: int = 0
+    handovers: list[handover.Handover] = field(default_factory=list)  # bundles handed to customers (handover.py)
 
 
 #: Called after each batch with the item and the rows the batch affected (progress bars).
@@ -92,6 +93,9 @@ def run_sweep(model: PrivacyModel, datamap: DataMap, here: Path, as_of: dt.date,
     """
     res = resolve(model, datamap)
     opened, down = open_stores(res.targets, here)
+    for t in res.targets:
+        if t.store.id in opened:
+            handover.check(t, opened[t.store.id].tables)
     result = RunResult(None, as_of, dry_run, "done")
     result.errors = [e.message for e in down]
     items = [(t, RunItem(t.key, t.kind, t.store.id, t.table.name, t.binding.action,
@@ -130,6 +134,7 @@ def _dry_run(items: list[tuple[Target, RunItem]], proof_items: list[tuple[ProofR
                 due = _due_clause(target, store, conn, as_of, ledger, key, batch)
                 item.affected = conn.execute(sa.select(sa.func.count()).select_from(store.tables[target.table.name])
                                              .where(due)).scalar_one()
+                item.affected += handover.count_due(target, conn, store.tables, as_of, besides=due)
             item.status = "done"
         except SQLAlchemyError as e:
             item.status, item.error = "error", store_error(target.store.id, e).message
@@ -196,6 +201,9 @@ def _run(items: list[tuple[Target, RunItem]], proof_items: list[tuple[ProofRule,
                     continue
                 book.start_item(item)
                 try:
+                    if target.binding.ended_column:  # contract ended: export to the customer, then delete
+                        result.handovers += _hand_over(target, item, [t for t, _ in items], opened[target.store.id],
+                                                       as_of, ledger, batch, book, progress, actor, clock, ref)
                     _sweep_target(target, item, opened[target.store.id], as_of, ledger, key, batch, book,
                                   progress, before_commit)
                     item.status = "done"
@@ -228,6 +236,23 @@ def _run(items: list[tuple[Target, RunItem]], proof_items: list[tuple[ProofRule,
                     status=status, finished_at=clock(), error=error))
                 audit.record(conn, actor, "retention.run", "retention_run", ref,
                              {"as_of": as_of.isoformat(), "status": status, "total": total, "trigger": trigger})
+
+
+def _hand_over(target: Target, item: RunItem, targets: list[Target], store: OpenStore, as_of: dt.date,
+               ledger: sa.Engine, batch: int, book: _Ledger, progress: Progress | None, actor: str,
+               clock: Callable[[], dt.datetime], ref: str) -> list[handover.Handover]:
+    """The handover before the period sweep of a customer rule: each customer's rows leave in a bundle first."""
+    def deleted(n: int) -> None:
+        item.affected += n
+        book.add(item, n)
+        if progress:
+            progress(item, n)
+
+    def recorded(h: handover.Handover) -> None:
+        handover.record(ledger, book.run_id, ref, h, actor, clock())
+
+    return handover.hand_over(target, targets, store.tables, store.engine, as_of, ref, batch, deleted,
+                              recorded, clock())
 
 
 def _settle(items: list[tuple[Target, RunItem]], opened: dict[str, OpenStore], as_of: dt.date, ledger: sa.Engine,
