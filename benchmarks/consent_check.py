@@ -351,6 +351,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
     parser.add_argument("--workers", type=int, default=1, help="`varuh serve --workers` for the HTTP run")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--http-only", action="store_true", help="skip the in-process measurements")
+    parser.add_argument("--sqlite-file", type=Path, help="build the SQLite ledger here and keep it; reuse it if "
+                        "it already holds --subjects subjects (to repeat a run without rebuilding)")
     args = parser.parse_args()
     os.environ["VARUH_SECRET_KEY"] = KEY.decode()
     os.environ["VARUH_CONSENT_CACHE_SECONDS"] = "1"
@@ -359,8 +362,10 @@ def main() -> None:
     for backend in backends:
         tmp = Path(tempfile.mkdtemp(prefix="varuh-bench-"))
         pg_name = None
+        reuse = False
         if backend == "sqlite":
-            url = f"sqlite:///{tmp / 'ledger.db'}"
+            url = f"sqlite:///{args.sqlite_file.resolve() if args.sqlite_file else tmp / 'ledger.db'}"
+            reuse = bool(args.sqlite_file) and args.sqlite_file.exists() and _subjects(url) == args.subjects
         else:
             import sqlalchemy as sa
 
@@ -371,10 +376,13 @@ def main() -> None:
             url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
         try:
             t = time.perf_counter()
-            (build_sqlite if backend == "sqlite" else build_postgres)(url, args.subjects)
+            if not reuse:
+                if args.sqlite_file and args.sqlite_file.exists():
+                    args.sqlite_file.unlink()
+                (build_sqlite if backend == "sqlite" else build_postgres)(url, args.subjects)
             build = time.perf_counter() - t
             print(f"{backend}: built {args.subjects:,} subjects in {build:.0f} s", file=sys.stderr)
-            r = measure_in_process(url, args.subjects, args.hot, args.seconds)
+            r = {} if args.http_only else measure_in_process(url, args.subjects, args.hot, args.seconds)
             if not args.no_http:
                 r |= measure_http(url, args.subjects, args.hot, args.seconds, args.workers)
             r["build_s"] = build
@@ -391,6 +399,16 @@ def main() -> None:
     print_report(args, table)
 
 
+def _subjects(url: str) -> int:
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(url.removeprefix("sqlite:///"))
+        return con.execute("SELECT count(*) FROM subjects").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
 def print_report(args, table) -> None:
     mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -401,6 +419,9 @@ def print_report(args, table) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for backend, r in table:
         http = f"{r['http']:,.0f}" if "http" in r else "–"
+        if "cached" not in r:
+            print(f"| {backend} | – | – | – | – | – | {http} | {r['build_s']:.0f} |")
+            continue
         print(f"| {backend} | {r['cached']:,.0f} | {r['engine']:,.0f} | {r['baseline']:,.0f} | "
               f"{r['cached'] / r['baseline']:.0f}× | {r['concurrent']:,.0f} ({r['concurrent_writes_per_s']:.0f}, "
               f"{r['mismatches']}) | {http} | {r['build_s']:.0f} |")

@@ -172,6 +172,16 @@ def read_manifest(path: Path, store: str) -> dict:
     return manifest
 
 
+def _record(columns: list[str], row: sa.Row) -> dict:
+    return dict(zip(columns, (plain(v) for v in row), strict=True))
+
+
+def row_digest(record: dict) -> str:
+    """What identifies an exported row's content: a key alone may be reused for a different row."""
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 class _Sink:
     """A file in the zip that counts and hashes what is written to it."""
 
@@ -185,8 +195,8 @@ class _Sink:
         self.out.write(data)
 
 
-def _write(path: Path, header: dict, parts: list[tuple[str, sa.Table, str, list]],
-           conn: sa.Connection) -> dict:
+def _write(path: Path, header: dict, parts: list[tuple[str, sa.Table, str, list]], conn: sa.Connection,
+           now: dt.datetime) -> dict:
     """Stream the rows with these keys into a new zip; rename into place only when complete."""
     tmp = path.with_name(path.name + ".part")
     tables = []
@@ -195,18 +205,23 @@ def _write(path: Path, header: dict, parts: list[tuple[str, sa.Table, str, list]
             file = f"data/{name.replace('.', '_')}.json"
             columns = [c.name for c in table.columns]
             written: list = []
-            with z.open(file, "w") as out:
+            digests: list[str] = []
+            info = zipfile.ZipInfo(file, date_time=now.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w") as out:
                 sink = _Sink(out)
                 sink.put(json.dumps({"table": name, "columns": columns}, ensure_ascii=False)[:-1] + ', "rows": [\n')
                 for i in range(0, len(keys), 1000):
                     q = sa.select(table).where(table.c[pk].in_(keys[i:i + 1000])).order_by(table.c[pk])
                     for row in conn.execute(q):
-                        record = dict(zip(columns, (plain(v) for v in row), strict=True))
+                        record = _record(columns, row)
                         sink.put(("" if not written else ",\n") + json.dumps(record, ensure_ascii=False))
                         written.append(record[pk])
+                        digests.append(row_digest(record))
                 sink.put("\n]}\n")
             tables.append({"table": name, "file": file, "rows": len(written), "size": sink.size,
-                           "sha256": sink.hash.hexdigest(), "primary_key": pk, "keys": written})
+                           "sha256": sink.hash.hexdigest(), "primary_key": pk, "keys": written,
+                           "row_digests": digests})
         manifest = {**header, "algorithm": "SHA-256", "tables": tables}
         z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     with open(tmp, "rb") as f:
@@ -216,6 +231,8 @@ def _write(path: Path, header: dict, parts: list[tuple[str, sa.Table, str, list]
 
 
 # --- export, then delete -------------------------------------------------------------------------
+
+Held = dict[str, set[tuple[Any, str]]]  # table -> (key, row digest) of every row the bundles hold
 
 
 def hand_over(target: Target, targets: list[Target], tables: dict[str, sa.Table], engine: sa.Engine,
@@ -231,7 +248,7 @@ def hand_over(target: Target, targets: list[Target], tables: dict[str, sa.Table]
     members = group(target, targets)
     with engine.connect() as conn:
         ended = ended_customers(target, conn, tables, as_of)
-        customers = _holding(members, conn, tables, list(ended))
+        customers = _holding(members, conn, tables, sorted(ended))
     folder = handover_dir() / _name_part(target.store.id)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -242,65 +259,84 @@ def hand_over(target: Target, targets: list[Target], tables: dict[str, sa.Table]
                                           "nothing was deleted") from None
     out = []
     for customer in customers:
-        h, keys = _export(target, members, tables, engine, folder, customer, ended[customer], run, now)
+        h, held = _export(target, members, tables, engine, folder, customer, ended[customer], run, now)
         if h.exported:
             recorded(h)
-        h.deleted = _delete(target, tables, engine, customer, keys, batch, deleted)
+        h.deleted = _delete(target, tables, engine, customer, held.get(target.table.name, set()), batch, deleted)
         out.append(h)
     return out
 
 
 def _export(target: Target, members: list[Target], tables: dict[str, sa.Table], engine: sa.Engine, folder: Path,
-            customer: Any, ended: Any, run: str, now: dt.datetime) -> tuple[Handover, list]:
+            customer: Any, ended: Any, run: str, now: dt.datetime) -> tuple[Handover, Held]:
     """Make sure every row the customer has in the group's tables is in a verified bundle.
 
-    Returns the bundle and the keys of `target`'s rows of the customer, every one held by a bundle.
+    Returns the bundle and what the customer's bundles hold; a row counts as held only with the
+    same key and the same content, so a changed row or a reused key goes into a new bundle.
     """
-    held: dict[str, set] = {t.table.name: set() for t in members}
+    held: Held = {t.table.name: set() for t in members}
     existing = _existing(folder, target, customer)
     for path in existing:
         for entry in read_manifest(path, target.store.id)["tables"]:
-            held.setdefault(entry["table"], set()).update(entry["keys"])
+            held.setdefault(entry["table"], set()).update(zip(entry["keys"], entry["row_digests"], strict=True))
     parts = []
     with engine.connect() as conn:
-        current: dict[str, list] = {}
         for t in members:
             table = tables[t.table.name]
-            pk = table.c[t.table.primary_key]
-            keys = list(conn.execute(sa.select(pk).where(table.c[t.binding.customer_column] == customer)
-                                     .order_by(pk)).scalars())
-            current[t.table.name] = keys
-            new = [k for k in keys if plain(k) not in held[t.table.name]]
+            columns, pk = [c.name for c in table.columns], t.table.primary_key
+            q = sa.select(table).where(table.c[t.binding.customer_column] == customer).order_by(table.c[pk])
+            new = []
+            for row in conn.execute(q):
+                record = _record(columns, row)
+                if (record[pk], row_digest(record)) not in held[t.table.name]:
+                    new.append(row._mapping[pk])
             if new:
-                parts.append((t.table.name, table, t.table.primary_key, new))
+                parts.append((t.table.name, table, pk, new))
         if not parts:  # everything is in earlier bundles (a rerun after a crash): export nothing again
             last = existing[-1].name if existing else ""
-            return (Handover(target.key, target.store.id, target.table.name, str(customer), f"{folder.name}/{last}"),
-                    current[target.table.name])
+            reused = Handover(target.key, target.store.id, target.table.name, str(customer), f"{folder.name}/{last}")
+            return reused, held
         path = folder / f"{_prefix(target, customer)}{len(existing) + 1}.zip"
         header = {"format": FORMAT, "store": target.store.id, "rule": target.key, "customer": plain(customer),
                   "contract_ended": plain(ended), "run": run, "created": now.isoformat(timespec="seconds")}
         try:
-            manifest = _write(path, header, parts, conn)
+            _write(path, header, parts, conn, now)
         except OSError as e:
             raise StoreError(target.store.id, f"handover bundle {path.name} could not be written ({e.strerror}); "
                                               "nothing was deleted") from None
-    read_manifest(path, target.store.id)  # what was written reads back whole before anything goes
+    manifest = read_manifest(path, target.store.id)  # what was written reads back whole before anything goes
+    for entry in manifest["tables"]:
+        held.setdefault(entry["table"], set()).update(zip(entry["keys"], entry["row_digests"], strict=True))
     h = Handover(target.key, target.store.id, target.table.name, str(customer), f"{folder.name}/{path.name}",
                  _file_sha256(path), {e["table"]: e["rows"] for e in manifest["tables"]}, exported=True)
-    return h, current[target.table.name]
+    return h, held
 
 
-def _delete(target: Target, tables: dict[str, sa.Table], engine: sa.Engine, customer: Any, keys: list,
-            batch: int, deleted: Callable[[int], None]) -> int:
-    """Delete the customer's rows that its bundles hold, `batch` keys per transaction."""
+def _delete(target: Target, tables: dict[str, sa.Table], engine: sa.Engine, customer: Any,
+            held: set[tuple[Any, str]], batch: int, deleted: Callable[[int], None]) -> int:
+    """Delete the customer's rows that its bundles hold, as they were exported, one batch per transaction.
+
+    Each batch re-reads its rows (locked where the database can) and deletes only those whose key and
+    content match a bundle, so a row changed since the export stays for the next bundle.
+    """
     table = tables[target.table.name]
-    pk, col = table.c[target.table.primary_key], table.c[target.binding.customer_column]
+    pk_name = target.table.primary_key
+    pk, col = table.c[pk_name], table.c[target.binding.customer_column]
+    columns = [c.name for c in table.columns]
     allowed = conditions_clause(target, tables)  # a hold (a pending dispute) still keeps a row
-    total = 0
-    for i in range(0, len(keys), batch):
+    total, last = 0, None
+    while True:
         with engine.begin() as conn:
-            n = conn.execute(sa.delete(table).where(pk.in_(keys[i:i + batch]), col == customer, allowed)).rowcount
+            q = sa.select(table).where(col == customer, allowed)
+            if last is not None:
+                q = q.where(pk > last)
+            rows = conn.execute(q.order_by(pk).limit(batch).with_for_update()).all()
+            if not rows:
+                break
+            last = rows[-1]._mapping[pk_name]
+            keys = [r._mapping[pk_name] for r in rows
+                    if (plain(r._mapping[pk_name]), row_digest(_record(columns, r))) in held]
+            n = conn.execute(sa.delete(table).where(pk.in_(keys))).rowcount if keys else 0
         if n:
             total += n
             deleted(n)

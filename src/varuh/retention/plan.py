@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from varuh.model.datasets import DataMap
 from varuh.model.privacy import PrivacyModel
-from varuh.retention import consents
+from varuh.retention import consents, handover
 from varuh.retention.evaluate import (
     Resolution,
     Target,
@@ -112,6 +112,10 @@ def _plan_target(target: Target, opened: OpenStore, as_of: dt.date, ledger: sa.E
             item.due, item.calendar, item.next_due = _counts(conn, target, table, base, due, as_of)
         else:
             item.due = conn.execute(sa.select(sa.func.count()).select_from(table).where(base, due)).scalar_one()
+            if target.binding.ended_column:  # contract ended: handed over (exported, then deleted)
+                handover.check(target, opened.tables)
+                item.due += handover.count_due(target, conn, opened.tables, as_of, besides=sa.and_(base, due))
+                item.note = "at contract end: exported to the customer, then deleted"
     return item
 
 
