@@ -44,7 +44,7 @@ SETTINGS: list[Setting] = [
     Setting("VARUH_HANDOVER_DIR", "handover",
             "Folder where retention writes the bundles that hand processor data back to a customer at "
             "contract end (one zip per customer, exported before the data is deleted)."),
-    Setting("VARUH_DOWNLOAD_HOURS", "168", "How long the download link of an access or portability bundle stays valid."),
+    Setting("VARUH_DOWNLOAD_HOURS", "168", "How long an access or portability bundle's download link stays valid."),
     Setting("VARUH_RETENTION_SCHEDULE", "daily", "How often `varuh serve` sweeps: off, hourly, daily."),
     Setting("VARUH_BATCH_SIZE", "5000", "Rows per statement in sweeps and erasures."),
     Setting("VARUH_JOBS", "inline", "Where work runs: inline (default) or celery."),

@@ -57,7 +57,7 @@ def sweep(run, day: str = DUE, folder: Path = EXAMPLES / "4pm") -> tuple[int, di
 
 
 def test_plan_and_dry_run_count_the_handover_from_the_day_after_the_contract_ended(run, fourpm):
-    db, _, records, folder = fourpm
+    db, _, _, folder = fourpm
     for day, due in (("2030-06-30", 0), (DUE, 3)):
         plan = run("retention", "plan", EXAMPLES / "4pm", "--as-of", day, "--json").json()
         [item] = [i for i in plan["items"] if i["rule"] == RULE]

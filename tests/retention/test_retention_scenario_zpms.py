@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 from scenario_support import EXAMPLES, Store, Sweeper, at, seed
 
-EMAIL_2Y, CHAT_2Y, CRISIS_10Y = "email-counselling.email-2y", "chat-counselling.chat-email-2y", "crisis-register.crisis-10y"
+EMAIL_2Y, CHAT_2Y = "email-counselling.email-2y", "chat-counselling.chat-email-2y"
+CRISIS_10Y = "crisis-register.crisis-10y"
 
 
 @pytest.fixture

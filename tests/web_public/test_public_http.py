@@ -1,8 +1,8 @@
 """The public privacy notice page, served from the model."""
 
 from fastapi.testclient import TestClient
-
 from tests.conftest import EXAMPLES
+
 from varuh.web.app import create_app
 
 
