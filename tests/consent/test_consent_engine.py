@@ -314,3 +314,28 @@ def _raw_withdrawal(conn, identities) -> int:
     conn.execute(text("UPDATE consent_state SET given = false, event_id = :e WHERE subject_id = :s"),
                  {"e": eid, "s": sid})
     return eid
+
+
+def test_concurrent_first_consents_of_one_person_land_on_one_subject(db, model):
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait()
+            give(db, model, purpose="newsletter" if n % 2 else "marketing", at=T0 + dt.timedelta(seconds=n))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with db.connect() as conn:
+        owners = conn.execute(text("SELECT DISTINCT subject_id FROM consent_events")).scalars().all()
+        identity_owner = conn.execute(text("SELECT subject_id FROM identities")).scalar_one()
+    assert owners == [identity_owner]
+    assert check_consent(db, KEY, purpose="newsletter", identities=ANA).given
+    assert check_consent(db, KEY, purpose="marketing", identities=ANA).given

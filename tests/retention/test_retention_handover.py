@@ -179,6 +179,8 @@ def test_rows_that_appear_after_the_export_go_into_the_next_bundle(run, fourpm):
     [h] = result["handovers"]
     assert h["bundle"].endswith(f"customer-{customer}-2.zip") and h["rows"] == {"customer_records": 1}
     assert bundles(folder) == [f"{RULE}-customer-{customer}-{n}.zip" for n in (1, 2)]
+    schedule = run("render", "retention", EXAMPLES / "4pm", "--lang", "sl").stdout  # the latest run's log
+    assert h["bundle"] in schedule and "izvoz naročniku" in schedule and EMAIL not in schedule
 
 
 def test_a_missing_ended_column_stops_the_run_before_anything_is_erased(run, fourpm, tmp_path):

@@ -28,7 +28,7 @@ executemany. The key never goes to the organisation's database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,11 @@ class Hold:
     anchor: str | None = None
     period: Period | None = None
     year_end: bool = False
+    #: the clause for a WHERE: without the COALESCE a SELECT list needs, so that PostgreSQL can turn
+    #: a condition's `IN (SELECT …)` into an indexed semi-join instead of scanning the other table
+    where: sa.ColumnElement[bool] | None = None
+    #: the clause reads only the table's own columns: erasing other tables cannot change it
+    local: bool = True
 
     def covers(self, spec: FieldSpec, table: TableSpec) -> bool:
         acts = spec.activities or table.activities
@@ -98,18 +103,22 @@ def field_activities(spec: FieldSpec, table: TableSpec) -> list[str]:
     return spec.activities or table.activities
 
 
-def _condition(store: SqlStore, table: TableSpec, cond_id: str, binding_conditions) -> sa.ColumnElement[bool] | None:
+def _condition(store: SqlStore, table: TableSpec, cond_id: str,
+               binding_conditions) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], bool] | None:
+    """A condition as (clause for a SELECT list, clause for a WHERE, reads only this table)."""
     spec = next((c for c in binding_conditions if c.id == cond_id), None)
     if spec is None:
         return None
     t = store.tables[table.name]
     if spec.column:
-        return is_true(t.c[spec.column])
+        clause = is_true(t.c[spec.column])
+        return clause, clause, True
     if spec.exists:
         other = store.tables[spec.exists]
         ref = next(r for r in store.spec(spec.exists).references if r.table == table.name)
-        return sa.exists().where(other.c[ref.column] == t.c[ref.to_column])
-    return sa.func.coalesce(sa.text(f"({spec.sql})"), sa.false())
+        clause = sa.exists().where(other.c[ref.column] == t.c[ref.to_column])
+        return clause, clause, False
+    return sa.func.coalesce(sa.text(f"({spec.sql})"), sa.false()), sa.text(f"({spec.sql})"), False
 
 
 def holds_for(model: PrivacyModel, store: SqlStore, table: TableSpec, today: dt.date) -> list[Hold]:
@@ -133,15 +142,16 @@ def holds_for(model: PrivacyModel, store: SqlStore, table: TableSpec, today: dt.
             out.append(Hold(activity.id, binding.rule, "legal_obligation", ART_17_3_B, clause, cats,
                             f"legal obligation: kept under retention rule {binding.rule} ({ART_17_3_B})",
                             f"zakonska obveznost: hramba po pravilu {binding.rule} (člen 17(3)(b) Splošne uredbe)",
-                            binding.anchor, rule.period, rule.year_end))
+                            binding.anchor, rule.period, rule.year_end, clause, True))
         for cond in rule.hold_while:
-            clause = _condition(store, table, cond.id, binding.conditions)
-            if clause is None:
+            clauses = _condition(store, table, cond.id, binding.conditions)
+            if clauses is None:
                 continue
+            clause, where, local = clauses
             out.append(Hold(activity.id, binding.rule, "hold", ART_17_3_E, clause, cats,
                             f"hold while {cond.text('en')} ({cond.id}): legal claims ({ART_17_3_E})",
                             f"zadržano, dokler {cond.text('sl')} ({cond.id}): pravni zahtevki "
-                            "(člen 17(3)(e) Splošne uredbe)"))
+                            "(člen 17(3)(e) Splošne uredbe)", where=where, local=local))
     return out
 
 
@@ -169,53 +179,120 @@ def _plans(table: TableSpec, scope: set[str] | None) -> tuple[list[_FieldPlan], 
     return plans, whole
 
 
+@dataclass
+class TablePlan:
+    """How one table is erased for one run: its fields' strategies, what must stay, what is read first.
+
+    The look (`look_columns`) reads, per row: one flag per hold that reads only the table's own
+    columns, the anchors of the holds, one flag per field still holding data, the values to hash.
+    A table whose holds read only its own columns and whose rows are overwritten, not deleted,
+    can have it read by the walk (`fused`): erasing the other tables cannot change what it reads.
+    """
+
+    table: TableSpec
+    plans: list[_FieldPlan]
+    whole: bool
+    holds: list[Hold]
+    anchors: list[str]
+    hmac_fields: list[_FieldPlan]
+    look_columns: list[sa.ColumnElement[Any]]
+
+    @property
+    def deletes(self) -> bool:
+        return self.whole and any(p.strategy == "delete_row" for p in self.plans)
+
+    @property
+    def fused(self) -> bool:
+        return bool(self.plans) and not self.deletes and all(h.local for h in self.holds)
+
+
+def plan_table(store: SqlStore, table: TableSpec, *, model: PrivacyModel, today: dt.date,
+               scope: set[str] | None = None) -> TablePlan:
+    t = store.tables[table.name]
+    plans, whole = _plans(table, scope)
+    holds = holds_for(model, store, table, today)
+    for p in plans:
+        p.value = typed(t.c[p.name], p.value)
+    hmac_fields = [p for p in plans if p.strategy == "hmac"]
+    anchors = list(dict.fromkeys(h.anchor for h in holds if h.anchor))
+    cols: list[sa.ColumnElement[Any]] = [sa.case((h.clause, 1), else_=0) for h in holds if h.local]
+    cols += [t.c[a] for a in anchors]
+    cols += [sa.case((_pending(t.c[p.name], p), 1), else_=0) for p in plans]
+    cols += [t.c[p.name] for p in hmac_fields]
+    return TablePlan(table, plans, whole, holds, anchors, hmac_fields, cols)
+
+
 def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: Iterable[Any], *,
                 model: PrivacyModel, today: dt.date, key: bytes, scope: set[str] | None = None,
-                blocked: set[Any] | None = None) -> TableOutcome:
+                blocked: set[Any] | None = None, plan: TablePlan | None = None,
+                looked: dict[Any, tuple[Any, ...]] | None = None) -> TableOutcome:
     """Erase the subject's rows `keys` of one table (inside the caller's transaction, which a dry
     run rolls back: the counts are those of the statements really run).
 
     `blocked`: keys that a foreign key of a row that stays still points at; they cannot be deleted,
-    so their fields are erased instead.
+    so their fields are erased instead. `plan` and `looked`: the table's plan and, for a fused
+    plan, what the walk read of its rows (`TablePlan.look_columns` after the key).
     """
     t = store.tables[table.name]
     pk = store.pk(table.name)
     keys = list(keys)
     out = TableOutcome(table.name, found=len(keys))
-    plans, whole = _plans(table, scope)
-    holds = holds_for(model, store, table, today)
+    plan = plan or plan_table(store, table, model=model, today=today, scope=scope)
+    plans, whole, holds, anchors, hmac_fields = plan.plans, plan.whole, plan.holds, plan.anchors, plan.hmac_fields
     if not plans:
         return out
-    for p in plans:
-        p.value = typed(t.c[p.name], p.value)
-    if not holds and whole and any(p.strategy == "delete_row" for p in plans):
-        # nothing in this table must stay: the rows go in one DELETE per batch, no need to look first
-        free = [k for k in keys if k not in (blocked or set())]
+    blocked = blocked or set()
+    # holds whose clause reads other tables (a pending claim on the order): the rows they keep,
+    # asked in a WHERE, where the database uses the other table's index
+    held_by: dict[int, set[Any]] = {}
+    for i, h in enumerate(holds):
+        if not h.local:
+            held_by[i] = set()
+            for chunk in batched(keys, batch_size()):
+                held_by[i].update(v for (v,) in conn.execute(sa.select(pk).where(pk.in_(chunk), h.where)))
+    if plan.deletes:
+        # the rows nothing holds go in one DELETE per batch, with no look first; only what is left
+        # (held or blocked rows) is read and handled row group by row group below
+        held = set().union(*held_by.values()) if held_by else set()
+        free = [k for k in keys if k not in blocked and k not in held]
+        local = [h.clause for h in holds if h.local]
+        gone = 0
         for chunk in batched(free, batch_size()):
-            out.deleted += conn.execute(sa.delete(t).where(pk.in_(chunk))).rowcount
-        keys = [k for k in keys if k in (blocked or set())]
+            where = pk.in_(chunk)
+            if local:
+                where = sa.and_(where, sa.not_(sa.func.coalesce(sa.or_(*local), sa.false())))
+            gone += conn.execute(sa.delete(t).where(where)).rowcount
+        out.deleted += gone
+        if gone == len(free):
+            keys = [k for k in keys if k in blocked or k in held]
         if not keys:
             return out
-    hmac_fields = [p for p in plans if p.strategy == "hmac"]
-    anchors = list(dict.fromkeys(h.anchor for h in holds if h.anchor))
     kept: dict[tuple[int, ...], list[Any]] = {}
     restrict_col = table.restriction.column if table.restriction and table.restriction.column else None
+    local_at = [i for i, h in enumerate(holds) if h.local]
     for chunk in batched(keys, batch_size()):
-        cols: list[sa.ColumnElement[Any]] = [pk]
-        cols += [sa.case((h.clause, 1), else_=0) for h in holds]
-        cols += [t.c[a] for a in anchors]
-        cols += [sa.case((_pending(t.c[p.name], p), 1), else_=0) for p in plans]
-        cols += [t.c[p.name] for p in hmac_fields]
-        rows = conn.execute(sa.select(*cols).where(pk.in_(chunk))).all()
-        groups: dict[tuple[int, ...], list[sa.Row]] = {}
+        if looked is not None and plan.fused:
+            looks = [(k, *looked[k]) for k in chunk if k in looked]
+        else:
+            looks = [tuple(r) for r in conn.execute(sa.select(pk, *plan.look_columns).where(pk.in_(chunk)))]
+        # rows as the code below reads them: key, one flag per hold, anchors, pending flags, hmac values
+        rows: list[tuple[Any, ...]] = []
+        for r in looks:
+            flags = [0] * len(holds)
+            for j, i in enumerate(local_at):
+                flags[i] = r[1 + j]
+            for i, members in held_by.items():
+                flags[i] = 1 if r[0] in members else 0
+            rows.append((r[0], *flags, *r[1 + len(local_at):]))
+        groups: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
         for row in rows:
-            held = tuple(i for i in range(len(holds)) if row[1 + i])
-            groups.setdefault(held, []).append(row)
-        for held, group in groups.items():
-            _apply_group(conn, table, t, pk, group, [holds[i] for i in held], plans, hmac_fields, whole, out, key,
-                         blocked or set())
-            if held:
-                kept.setdefault(held, []).extend(group)
+            held_ix = tuple(i for i in range(len(holds)) if row[1 + i])
+            groups.setdefault(held_ix, []).append(row)
+        for held_ix, group in groups.items():
+            _apply_group(conn, table, t, pk, group, [holds[i] for i in held_ix], plans, hmac_fields, whole, out,
+                         key, blocked)
+            if held_ix:
+                kept.setdefault(held_ix, []).extend(group)
     # kept rows: list them with the reason and the date, and restrict them (Art. 18(1)(c))
     for held, group in kept.items():
         for i in held:
@@ -239,7 +316,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
     return out
 
 
-def _until(hold: Hold, rows: list[sa.Row], anchors: list[str], n_holds: int) -> dt.date | None:
+def _until(hold: Hold, rows: Sequence[Sequence[Any]], anchors: list[str], n_holds: int) -> dt.date | None:
     """The latest first day on which rows kept by a legal obligation may go; None for conditions."""
     if hold.kind != "legal_obligation" or not hold.anchor or hold.period is None:
         return None
@@ -274,7 +351,7 @@ def _pending(column: sa.Column, plan: _FieldPlan) -> sa.ColumnElement[bool]:
     return pending(column, strategy, plan.value)
 
 
-def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Column, rows: list[sa.Row],
+def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Column, rows: Sequence[Sequence[Any]],
                  holds: list[Hold], plans: list[_FieldPlan], hmac_fields: list[_FieldPlan], whole: bool,
                  out: TableOutcome, key: bytes, blocked: set[Any]) -> None:
     """Delete or overwrite one group of rows that are treated alike."""

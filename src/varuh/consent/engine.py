@@ -36,7 +36,7 @@ from varuh.errors import InvalidInput, NotFound, VerificationFailed
 from varuh.law.clock import utcnow
 from varuh.ledger import audit
 from varuh.ledger.consent import consent_events, consent_state
-from varuh.ledger.subjects import digest, ensure_subject, new_ref
+from varuh.ledger.subjects import digest, ensure_subject, find_subject, new_ref
 from varuh.ledger.tables import identities as identities_table
 from varuh.ledger.tables import subjects
 from varuh.model.privacy import Activity, LegalBasis, PrivacyModel
@@ -148,6 +148,11 @@ def record_consent(conn: Connection, model: PrivacyModel, key: bytes, *, purpose
     subject = None
     if identities:
         subject_id, ref = ensure_subject(conn, identities, key)
+        # two first consents of one person at once: both may create a subject, only one gets the
+        # identity; attach the event to the subject the identity resolves to, not to the spare
+        resolved = find_subject(conn, identities, key)
+        if resolved is not None and resolved[0] != subject_id:
+            subject_id, ref = resolved
         subject = (subject_id, ref, [digest(k, v, key) for k, v in identities.items()])
     return _record(conn, model, purpose=purpose, given=given, proof=proof, subject=subject, consent_id=consent_id,
                    now=now, actor=actor)
@@ -333,8 +338,6 @@ def _holder_filter(conn: Connection, key: bytes, identities: Mapping[str, str] |
     _check_holder(identities, consent_id)
     clauses = []
     if identities:
-        from varuh.ledger.subjects import find_subject
-
         found = find_subject(conn, identities, key)
         if found is not None:
             clauses.append(consent_events.c.subject_id == found[0])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from varuh import settings
@@ -74,3 +75,11 @@ def current_revision(url: str | None = None) -> str | None:
 
     with get_engine(url).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def savepoint(conn: Connection):
+    """Guard one statement that may fail (a unique key taken by a concurrent writer) without losing the
+    transaction. PostgreSQL and MariaDB need a savepoint for that. SQLite rolls back only the failed
+    statement by itself, and pysqlite's SAVEPOINT issued before its implicit BEGIN would commit on
+    release, so on SQLite this is a no-op and the caller undoes anything else by hand."""
+    return contextlib.nullcontext() if conn.dialect.name == "sqlite" else conn.begin_nested()

@@ -7,11 +7,12 @@ import hmac
 import secrets
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from varuh.errors import InvalidInput
 from varuh.law.clock import utcnow
+from varuh.ledger.db import savepoint
 from varuh.ledger.tables import identities, subjects
 
 IDENTITY_KINDS = ("email", "phone", "user_id", "custom")
@@ -61,23 +62,42 @@ def find_subject(conn: Connection, ids: Mapping[str, str], key: bytes) -> tuple[
 
 
 def ensure_subject(conn: Connection, ids: Mapping[str, str], key: bytes) -> tuple[int, str]:
-    """The subject with these identities, created if new; new identities are attached to it."""
+    """The subject with these identities, created if new; new identities are attached to it.
+
+    Two first events for the same new person may race: the unique (kind, digest) constraint lets
+    only one create the subject; the other's savepoint rolls back (no orphan subject row) and it
+    finds the winner's subject instead.
+    """
     if not ids:
         raise InvalidInput("at least one identity (e-mail, phone, user id) is needed")
+    digests = {kind: digest(kind, value, key) for kind, value in ids.items()}
     found = find_subject(conn, ids, key)
     now = utcnow()
     if found is None:
-        ref = new_ref()
-        subject_id = conn.execute(insert(subjects).values(ref=ref, created_at=now)).inserted_primary_key[0]
-        found = (subject_id, ref)
-    for kind, value in ids.items():
-        d = digest(kind, value, key)
+        subject_id = None
+        try:
+            with savepoint(conn):
+                ref = new_ref()
+                subject_id = conn.execute(insert(subjects).values(ref=ref, created_at=now)).inserted_primary_key[0]
+                conn.execute(insert(identities), [
+                    {"subject_id": subject_id, "kind": kind, "digest": d, "created_at": now}
+                    for kind, d in digests.items()
+                ])
+            return subject_id, ref
+        except IntegrityError:  # a concurrent writer created this person first
+            if conn.dialect.name == "sqlite" and subject_id is not None:  # no savepoint: undo by hand
+                conn.execute(delete(identities).where(identities.c.subject_id == subject_id))
+                conn.execute(delete(subjects).where(subjects.c.id == subject_id))
+            found = find_subject(conn, ids, key)
+            if found is None:
+                raise
+    for kind, d in digests.items():
         exists = conn.execute(
             select(identities.c.id).where(identities.c.kind == kind, identities.c.digest == d)
         ).first()
         if not exists:
             try:
-                with conn.begin_nested():
+                with savepoint(conn):
                     conn.execute(insert(identities).values(subject_id=found[0], kind=kind, digest=d, created_at=now))
             except IntegrityError:  # a concurrent writer attached it first
                 pass

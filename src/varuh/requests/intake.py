@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from varuh.errors import InvalidInput
 from varuh.law.clock import LJUBLJANA, ljubljana_date, utcnow
 from varuh.law.deadlines import period_end, procedure_deadline, receipt_date, roll
+from varuh.ledger.db import savepoint
 from varuh.ledger.requests import requests
 from varuh.ledger.subjects import IDENTITY_KINDS, ensure_subject, normalise
 from varuh.model.privacy import PrivacyModel
@@ -123,7 +124,7 @@ def open_request(conn: Connection, model: PrivacyModel, key: bytes, *, type: str
     for _ in range(5):  # two writers may take the same number; the unique ref decides, the loser retries
         ref = next_ref(conn, received_on.year)
         try:
-            with conn.begin_nested():
+            with savepoint(conn):
                 conn.execute(insert(requests).values(ref=ref, **values))
             break
         except IntegrityError:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from varuh.law.clock import utcnow
 from varuh.law.workdays import subtract_working_days
 from varuh.ledger import audit
+from varuh.ledger.db import savepoint
 from varuh.ledger.requests import request_reminders, requests
 from varuh.ledger.tables import operators
 from varuh.model.privacy import PrivacyModel
@@ -73,7 +74,7 @@ def send_reminders(engine: Engine, model: PrivacyModel, today: dt.date, mailer: 
                 continue
             label, address = to
             try:
-                with conn.begin_nested():
+                with savepoint(conn):
                     conn.execute(insert(request_reminders).values(
                         request_id=record.pk, deadline=record.deadline, sent_at=now, sent_to=label))
             except IntegrityError:
