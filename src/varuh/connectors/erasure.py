@@ -208,6 +208,21 @@ class TablePlan:
 
 def plan_table(store: SqlStore, table: TableSpec, *, model: PrivacyModel, today: dt.date,
                scope: set[str] | None = None) -> TablePlan:
+    """The table's plan for this model, day and scope; built once per store and reused (building
+    the clauses costs more than running them for one person)."""
+    memo_key = ("erasure-plan", table.name, id(model), today, frozenset(scope) if scope is not None else None)
+    cached = store.memo.get(memo_key)
+    if cached is not None and cached[0] is model:  # the model itself is kept, so its id cannot be reused
+        return cached[1]
+    if len(store.memo) > 1000:
+        store.memo.clear()
+    plan = _build_plan(store, table, model, today, scope)
+    store.memo[memo_key] = (model, plan)
+    return plan
+
+
+def _build_plan(store: SqlStore, table: TableSpec, model: PrivacyModel, today: dt.date,
+                scope: set[str] | None) -> TablePlan:
     t = store.tables[table.name]
     plans, whole = _plans(table, scope)
     holds = holds_for(model, store, table, today)

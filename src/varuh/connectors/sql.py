@@ -52,6 +52,8 @@ class SqlStore:
     url: str
     engine: sa.Engine
     tables: dict[str, sa.Table] = field(default_factory=dict)
+    #: what is built once per store and reused by every request (erasure plans, statements)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def masked_url(self) -> str:
