@@ -56,7 +56,26 @@ def lint_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-PAGES = {"cli.md": cli_markdown, "settings.md": settings_markdown, "lint-rules.md": lint_markdown}
+def http_markdown() -> str:
+    """Every route of the OpenAPI document (the service serves the same at /docs and /openapi.json)."""
+    from varuh.web.app import create_app
+
+    examples = Path(__file__).resolve().parents[3] / "examples" / "ecpp"
+    spec = create_app(examples, "sqlite://").openapi()
+    out = ["# HTTP API", "", "The service (`varuh serve`) documents itself at `/docs` (OpenAPI, interactive) and "
+           "`/openapi.json`. This list is generated from the same document by `varuh reference --write docs`; "
+           "do not edit.", "", "Errors have one JSON body: `{\"error\": \"…\", \"message\": \"…\"}` with a 4xx "
+           "status (422 bad input, 401/403 key, 404, 409 state, 429 rate limit).", "",
+           "| method | path | what it does |", "| --- | --- | --- |"]
+    for path in sorted(spec["paths"]):
+        for method, op in sorted(spec["paths"][path].items()):
+            summary = (op.get("summary") or "").replace("|", "\\|")
+            out.append(f"| {method.upper()} | `{path}` | {summary} |")
+    return "\n".join(out) + "\n"
+
+
+PAGES = {"cli.md": cli_markdown, "settings.md": settings_markdown, "lint-rules.md": lint_markdown,
+         "http-api.md": http_markdown}
 
 
 @app.command(hidden=True)

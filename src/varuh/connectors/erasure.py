@@ -264,7 +264,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
         if not h.local:
             held_by[i] = set()
             for chunk in batched(keys, batch_size()):
-                held_by[i].update(v for (v,) in conn.execute(sa.select(pk).where(pk.in_(chunk), h.where)))
+                held_by[i].update(v for (v,) in conn.execute(sa.select(pk).where(store.in_(pk, chunk), h.where)))
     if plan.deletes:
         # the rows nothing holds go in one DELETE per batch, with no look first; only what is left
         # (held or blocked rows) is read and handled row group by row group below
@@ -273,7 +273,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
         local = [h.clause for h in holds if h.local]
         gone = 0
         for chunk in batched(free, batch_size()):
-            where = pk.in_(chunk)
+            where = store.in_(pk, chunk)
             if local:
                 where = sa.and_(where, sa.not_(sa.func.coalesce(sa.or_(*local), sa.false())))
             gone += conn.execute(sa.delete(t).where(where)).rowcount
@@ -289,7 +289,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
         if looked is not None and plan.fused:
             looks = [(k, *looked[k]) for k in chunk if k in looked]
         else:
-            looks = [tuple(r) for r in conn.execute(sa.select(pk, *plan.look_columns).where(pk.in_(chunk)))]
+            looks = [tuple(r) for r in conn.execute(sa.select(pk, *plan.look_columns).where(store.in_(pk, chunk)))]
         # rows as the code below reads them: key, one flag per hold, anchors, pending flags, hmac values
         rows: list[tuple[Any, ...]] = []
         for r in looks:
@@ -304,7 +304,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
             held_ix = tuple(i for i in range(len(holds)) if row[1 + i])
             groups.setdefault(held_ix, []).append(row)
         for held_ix, group in groups.items():
-            _apply_group(conn, table, t, pk, group, [holds[i] for i in held_ix], plans, hmac_fields, whole, out,
+            _apply_group(conn, store, table, t, pk, group, [holds[i] for i in held_ix], plans, hmac_fields, whole, out,
                          key, blocked)
             if held_ix:
                 kept.setdefault(held_ix, []).extend(group)
@@ -324,7 +324,7 @@ def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: It
             col = t.c[restrict_col]
             held_keys = list(out.held_keys)
             for chunk in batched(held_keys, batch_size()):
-                where = sa.and_(pk.in_(chunk), sa.not_(is_true(col)))
+                where = sa.and_(store.in_(pk, chunk), sa.not_(is_true(col)))
                 out.restricted += conn.execute(sa.update(t).where(where).values({restrict_col: True})).rowcount
         else:
             out.restricted = len(out.held_keys)  # recorded in Varuh's side table by the caller
@@ -366,7 +366,7 @@ def _pending(column: sa.Column, plan: _FieldPlan) -> sa.ColumnElement[bool]:
     return pending(column, strategy, plan.value)
 
 
-def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Column, rows: Sequence[Sequence[Any]],
+def _apply_group(conn: sa.Connection, store: SqlStore, table: TableSpec, t: sa.Table, pk: sa.Column, rows: Sequence[Sequence[Any]],
                  holds: list[Hold], plans: list[_FieldPlan], hmac_fields: list[_FieldPlan], whole: bool,
                  out: TableOutcome, key: bytes, blocked: set[Any]) -> None:
     """Delete or overwrite one group of rows that are treated alike."""
@@ -378,7 +378,7 @@ def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Colu
     if deletable:
         free = [k for k in keys if k not in blocked]
         for chunk in batched(free, batch_size()):
-            out.deleted += conn.execute(sa.delete(t).where(pk.in_(chunk))).rowcount
+            out.deleted += conn.execute(sa.delete(t).where(store.in_(pk, chunk))).rowcount
         rows = [r for r in rows if r[0] in blocked]
         if not rows:
             return
@@ -406,7 +406,7 @@ def _apply_group(conn: sa.Connection, table: TableSpec, t: sa.Table, pk: sa.Colu
     touched_keys = [r[0] for r in touched]
     if values:
         for chunk in batched(touched_keys, batch_size()):
-            conn.execute(sa.update(t).where(pk.in_(chunk)).values(values))
+            conn.execute(sa.update(t).where(store.in_(pk, chunk)).values(values))
     hashed = [p for p in erasable if p.strategy == "hmac"]
     if hashed:
         first_value = len(rows[0]) - len(hmac_fields)

@@ -117,7 +117,7 @@ def _export(run: Run, conn: sa.Connection, opened: SqlStore, found: Found, out: 
         def rows(keys=keys, table=table, columns=columns, pk=pk):
             for chunk in batched(keys, batch_size()):
                 result = conn.execution_options(stream_results=True).execute(
-                    sa.select(*(table.c[c] for c in columns)).where(pk.in_(chunk)).order_by(pk))
+                    sa.select(*(table.c[c] for c in columns)).where(opened.in_(pk, chunk)).order_by(pk))
                 yield from result
                 found.statements += 1
 
@@ -138,7 +138,7 @@ def _blocked(conn: sa.Connection, opened: SqlStore, name: str, keys: list[Any]) 
             col = fk.parent
             if to_col == opened.spec(name).primary_key:
                 for chunk in batched(keys, batch_size()):
-                    blocked.update(v for (v,) in conn.execute(sa.select(col).distinct().where(col.in_(chunk))))
+                    blocked.update(v for (v,) in conn.execute(sa.select(col).distinct().where(opened.in_(col, chunk))))
     return blocked
 
 
@@ -171,7 +171,7 @@ def _rectify(run: Run, conn: sa.Connection, opened: SqlStore, found: Found, out:
         rows = 0
         before: set[Any] = set()
         for chunk in batched(keys, batch_size()):
-            pending = sa.and_(pk.in_(chunk), sa.or_(col.is_(None), col != value))
+            pending = sa.and_(opened.in_(pk, chunk), sa.or_(col.is_(None), col != value))
             before.update(v for (v,) in conn.execute(sa.select(col).distinct().where(pending)))
             rows += conn.execute(sa.update(table).where(pending).values({column: value})).rowcount
         out.rectified.append(Rectified(name, column, rows))
@@ -207,7 +207,7 @@ def _restrict(run: Run, conn: sa.Connection, opened: SqlStore, found: Found, out
             col = table.c[spec.restriction.column]
             n = 0
             for chunk in batched(keys, batch_size()):
-                where = sa.and_(pk.in_(chunk), sa.not_(is_true(col)))
+                where = sa.and_(opened.in_(pk, chunk), sa.not_(is_true(col)))
                 n += conn.execute(sa.update(table).where(where).values({spec.restriction.column: True})).rowcount
             out.restricted[name] = n
         else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
 
 from varuh import settings
@@ -67,6 +68,14 @@ class SqlStore:
 
     def error(self, exc: BaseException) -> StoreError:
         return store_error(self.store.id, exc, self.url)
+
+    def in_(self, column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+        """`column IN (…)`; on PostgreSQL `column = ANY(:array)`: one parameter for the whole batch
+        instead of one per value, so a batch of thousands of keys is neither rendered nor parsed
+        value by value, and the statement's text (and its prepared plan) is the same for every size."""
+        if self.engine.dialect.name == "postgresql" and not isinstance(column.type, sa.types.NullType):
+            return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return column.in_(values)
 
 
 def needed_columns(table: TableSpec) -> list[str]:

@@ -134,7 +134,7 @@ def walk(conn: sa.Connection, store: SqlStore, identities: Mapping[str, str | Se
             by_column: dict[str, list[Any]] = {}
             for column, _, k in chunk:
                 by_column.setdefault(column, []).append(k)
-            where = sa.or_(*(table.c[c].in_(v) for c, v in by_column.items()))
+            where = sa.or_(*(store.in_(table.c[c], v) for c, v in by_column.items()))
             take(name, conn.execute(sa.select(*cols).where(where)).all(), chunk[0][1])
             found.statements += 1
 

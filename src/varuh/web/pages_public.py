@@ -77,7 +77,8 @@ def banner_consent_preflight() -> Response:
     return Response(status_code=204, headers=_CORS)
 
 
-@router.post(API_PATH, tags=["banner"], response_model=BannerRecorded, dependencies=[Depends(_banner_limit)])
+@router.post(API_PATH, tags=["banner"], summary="Record a cookie-banner choice under an anonymous consent id",
+             response_model=BannerRecorded, dependencies=[Depends(_banner_limit)])
 def record_banner_choice(choice: BannerChoice, request: Request, response: Response) -> BannerRecorded:
     """Record a banner choice as one consent event per purpose, under the banner's consent id.
 
@@ -121,7 +122,7 @@ def demo_page(request: Request) -> HTMLResponse:
         org=model.organisation, version=config["version"], categories=config["categories"]))
 
 
-@router.get("/notice", response_class=HTMLResponse, tags=["documents"])
+@router.get("/notice", response_class=HTMLResponse, tags=["documents"], summary="The privacy notice (sl; ?lang=en)")
 def notice(request: Request, lang: Literal["sl", "en"] = "sl") -> HTMLResponse:
     """The privacy notice (GDPR Art. 13/14), rendered from the model: `?lang=en` for English."""
     from varuh.documents.notice import render_notice
