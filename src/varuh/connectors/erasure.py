@@ -366,8 +366,9 @@ def _pending(column: sa.Column, plan: _FieldPlan) -> sa.ColumnElement[bool]:
     return pending(column, strategy, plan.value)
 
 
-def _apply_group(conn: sa.Connection, store: SqlStore, table: TableSpec, t: sa.Table, pk: sa.Column, rows: Sequence[Sequence[Any]],
-                 holds: list[Hold], plans: list[_FieldPlan], hmac_fields: list[_FieldPlan], whole: bool,
+def _apply_group(conn: sa.Connection, store: SqlStore, table: TableSpec, t: sa.Table, pk: sa.Column,
+                 rows: Sequence[Sequence[Any]], holds: list[Hold], plans: list[_FieldPlan],
+                 hmac_fields: list[_FieldPlan], whole: bool,
                  out: TableOutcome, key: bytes, blocked: set[Any]) -> None:
     """Delete or overwrite one group of rows that are treated alike."""
     # column offsets in the row: key, one flag per hold of the table, anchors, pending flags, hmac values

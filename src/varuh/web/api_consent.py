@@ -252,5 +252,7 @@ def withdraw(token: str, request: Request):
     activity = st.model.activity(data.purpose)
     body = (f"<h1>Privolitev je preklicana</h1><p>Preklic privolitve za »{html.escape(activity.name.sl)}« "
             f"je zabeležen.</p><p class=en lang=en>Your consent to “{html.escape(activity.name.en)}” "
-            "is withdrawn.</p>")
+            "is withdrawn.</p>"
+            '<p><a href="/preferences">Pregled in urejanje vseh privolitev</a> · '
+            '<a href="/preferences?lang=en" lang="en">See and change all your consents</a></p>')
     return HTMLResponse(_PAGE.format(title="Privolitev je preklicana / Consent withdrawn", body=body))
