@@ -261,6 +261,24 @@ def summary(ms: list[float]) -> tuple[float, float]:
     return statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.95))]
 
 
+def statements_per_erasure(engine: sa.Engine, varuh: Varuh, emails: list[str]) -> tuple[int, int]:
+    """Statements sent to the organisation's database to erase one subject: varuh, then hand SQL."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *rest) -> None:
+        seen.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)
+    try:
+        varuh.run("erasure", emails[0])
+        ours = len(seen)
+        seen.clear()
+        hand_erase(engine, [emails[1]])
+        return ours, len(seen)
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)
+
+
 def machine() -> str:
     cores = os.cpu_count()
     try:
@@ -280,6 +298,7 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=100_000)
     ap.add_argument("--reps", type=int, default=20, help="single-subject requests per method")
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--batches", type=int, default=3, help="batches per method, alternating (median reported)")
     ap.add_argument("--loop", type=int, default=200, help="subjects for the one-at-a-time rates")
     ap.add_argument("--url", help="an existing PostgreSQL database (default: a fresh one)")
     ap.add_argument("--no-seed", action="store_true", help="use the database as it is")
@@ -293,7 +312,7 @@ def main() -> None:
                    ("accounts", "service_orders", "quiz_attempts", "survey_answers", "discount_codes",
                     "newsletter_subscribers", "marketing_subscribers", "shop_orders", "invoices", "access_log",
                     "correspondence"))
-    need = 5 * args.reps + 2 * args.batch + 3 * args.loop + 10
+    need = 5 * args.reps + 2 * args.batches * args.batch + 3 * args.loop + 12
     pool = sample(url, need)
     take = iter(pool)
 
@@ -334,10 +353,14 @@ def main() -> None:
     res = {name: summary(ms) for name, ms in times.items()}
 
     rates: dict[str, float] = {}
-    batch = some(args.batch)
-    rates["batch varuh (one call)"] = args.batch / (timed(lambda: varuh.run("erasure", batch)) / 1000)
-    batch = some(args.batch)
-    rates["batch sql"] = args.batch / (timed(lambda: hand_erase(engine, batch)) / 1000)
+    batch_ms: dict[str, list[float]] = {"batch varuh (one call)": [], "batch sql": []}
+    for _ in range(args.batches):  # alternating, like the single requests: both see the same drift
+        batch = some(args.batch)
+        batch_ms["batch varuh (one call)"].append(timed(lambda b=batch: varuh.run("erasure", b)))
+        batch = some(args.batch)
+        batch_ms["batch sql"].append(timed(lambda b=batch: hand_erase(engine, b)))
+    for name, ms in batch_ms.items():
+        rates[name] = args.batch / (statistics.median(ms) / 1000)
     loop = some(args.loop)
     rates["loop varuh (one request at a time)"] = args.loop / (
         sum(timed(lambda e=e: varuh.run("erasure", e)) for e in loop) / 1000)
@@ -346,6 +369,8 @@ def main() -> None:
         sum(timed(lambda e=e: hand_erase(engine, [e])) for e in loop) / 1000)
     loop = some(args.loop)
     rates["loop orm (one subject at a time)"] = args.loop / (sum(timed(lambda e=e: orm.erase(e)) for e in loop) / 1000)
+
+    counted = statements_per_erasure(engine, varuh, some(2))
 
     print(f"\n{dt.date.today().isoformat()} · {machine()}")
     seeded = f"{args.subjects:,} subjects seeded in {seconds:.0f} s, " if seconds else ""
@@ -356,7 +381,8 @@ def main() -> None:
         for name, (med, p95) in res.items():
             if name.startswith(kind):
                 print(f"| {name} | {med:.1f} | {p95:.1f} | {med / floor:.2f} |")
-    print("\n| erasures | subjects/s | × hand SQL |\n|---|---:|---:|")
+    print(f"\nstatements per erasure of one subject (these two): varuh {counted[0]}, sql {counted[1]}")
+    print(f"\n| erasures (batch: median of {args.batches}) | subjects/s | × hand SQL |\n|---|---:|---:|")
     for name, rate in rates.items():
         floor = rates["batch sql"] if name.startswith("batch") else rates["loop sql (one subject at a time)"]
         print(f"| {name} | {rate:,.0f} | {floor / rate:.2f} |")

@@ -48,7 +48,6 @@ def main() -> None:
     model = f"examples/{ORG}"
     os.environ.setdefault("VARUH_DATABASE_URL", f"sqlite:///{OUT / 'ledger.db'}")
     os.environ.setdefault("VARUH_OUTBOX", str(OUT / "outbox"))
-    os.environ.setdefault(f"{ORG.upper()}_DATABASE_URL", f"sqlite:///{OUT / (ORG + '.db')}")
 
     step(f"1. Check the {ORG} model (exit 1 means findings for the DPO, not a failure)")
     if varuh("check", model) == 2:
@@ -68,7 +67,10 @@ def main() -> None:
 
     step("3. The ledger, the example database and requests in several states")
     varuh("db", "upgrade")
-    varuh("examples", "seed", ORG, "--subjects", "300", "--url", os.environ[f"{ORG.upper()}_DATABASE_URL"], "--force")
+    for org, env in (("ecpp", "ECPP"), ("zpms", "ZPMS"), ("zmos", "ZMOS"), ("instruiraj", "INSTRUIRAJ"),
+                     ("4pm", "FOURPM")):
+        url = os.environ.setdefault(f"{env}_DATABASE_URL", f"sqlite:///{OUT / (org + '.db')}")
+        varuh("examples", "seed", org, "--subjects", "300", "--url", url, "--force")
     from varuh.law.clock import ljubljana_today
     from varuh.ledger.db import get_engine
     from varuh.model.load import load_model

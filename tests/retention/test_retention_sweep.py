@@ -42,7 +42,7 @@ def test_plan_text_names_rules_and_totals(run, shop):
     folder, _ = shop
     r = run("retention", "plan", folder, "--as-of", AS_OF.isoformat())
     assert r.exit_code == 0, r.output
-    assert "Retention on 1. 3. 2026: 14 records due" in r.stdout
+    assert "Hramba na dan / retention as of 1. 3. 2026: 14 zapisov zapadlih / records due" in r.stdout
     assert "invoices.invoices-10y" in r.stdout and "shop.invoices" in r.stdout
 
 

@@ -15,7 +15,9 @@ app.add_typer(retention_app, name="retention")
 
 
 def _sl(d) -> str:
-    return f"{d.day}. {d.month}. {d.year}" if d else "—"
+    from varuh.documents.wording import format_date
+
+    return format_date(d, "sl") if d else "—"
 
 
 def _ledger():
@@ -43,18 +45,19 @@ def plan(path: ModelPath = None, as_of: AsOf = None, json_: JsonFlag = False) ->
     if json_:
         print_json(result)
     else:
-        typer.echo(f"Retention on {_sl(result.as_of)}: {result.total} records due")
+        typer.echo(f"Hramba na dan / retention as of {_sl(result.as_of)}: "
+                   f"{result.total} zapisov zapadlih / records due")
         for i in result.items:
-            typer.echo(f"  {i.rule:40} {i.store}.{i.table:28} due {i.due:>7}  next {_sl(i.next_due)}"
-                       + (f"  ({i.note})" if i.note else ""))
+            typer.echo(f"  {i.rule:40} {i.store}.{i.table:28} zapadlo / due {i.due:>7}  "
+                       f"naslednji / next {_sl(i.next_due)}" + (f"  ({i.note})" if i.note else ""))
         for u in result.not_executable:
-            typer.echo(f"  {u.key:40} not executable: {u.reason}")
+            typer.echo(f"  {u.key:40} ni izvršljivo / not executable: {u.reason}")
         months: dict[str, list[str]] = {}
         for i in result.items:
             for c in i.calendar:
                 months.setdefault(c.month, []).append(f"{c.expiring} {i.rule} ({i.store}.{i.table})")
         if months:
-            typer.echo("Coming due:")
+            typer.echo("Kmalu zapade / coming due:")
             for month in sorted(months):
                 typer.echo(f"  {month}: " + "; ".join(months[month]))
     for e in result.errors:
@@ -88,8 +91,9 @@ def run(
     if json_:
         print_json(result)
     elif verbose or dry_run:
-        verb = "would erase" if dry_run else "erased"
-        typer.echo(f"{result.run or 'dry run'}: {verb} {result.total_affected} records ({_sl(result.as_of)})")
+        verb = "bi izbrisal / would erase" if dry_run else "izbrisano / erased"
+        typer.echo(f"{result.run or 'poskus / dry run'}: {verb} {result.total_affected} zapisov / records "
+                   f"({_sl(result.as_of)})")
         for i in result.items:
             typer.echo(f"  {i.rule:40} {i.store}.{i.table:28} {i.affected:>7}  {i.status}")
     for message in result.errors:

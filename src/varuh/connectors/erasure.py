@@ -28,6 +28,7 @@ executemany. The key never goes to the organisation's database.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,6 +197,7 @@ class TablePlan:
     anchors: list[str]
     hmac_fields: list[_FieldPlan]
     look_columns: list[sa.ColumnElement[Any]]
+    as_found: bool | None = None  # goes_as_found, once worked out
 
     @property
     def deletes(self) -> bool:
@@ -235,6 +237,36 @@ def _build_plan(store: SqlStore, table: TableSpec, model: PrivacyModel, today: d
     cols += [sa.case((_pending(t.c[p.name], p), 1), else_=0) for p in plans]
     cols += [t.c[p.name] for p in hmac_fields]
     return TablePlan(table, plans, whole, holds, anchors, hmac_fields, cols)
+
+
+def goes_as_found(conn: sa.Connection, store: SqlStore, plan: TablePlan) -> bool:
+    """Whether the walk may delete this table's rows as it finds them (`DELETE … RETURNING`: one
+    statement where a SELECT and a DELETE would be two), with the same outcome as erasing it in
+    its turn: every row of it goes (its fields' strategies delete the row, no hold keeps any),
+    nothing points at it (no declared reference, no foreign key: no row can block the delete and
+    the walk reaches nothing through it), and no condition of the store reads it (so deleting it
+    before the other tables changes none of their holds)."""
+    if plan.as_found is None:
+        plan.as_found = _goes_as_found(conn, store, plan)
+    return plan.as_found
+
+
+def _goes_as_found(conn: sa.Connection, store: SqlStore, plan: TablePlan) -> bool:
+    name = plan.table.name
+    if not (plan.deletes and not plan.holds and conn.dialect.delete_returning):
+        return False
+    if any(ref.table == name for t in store.store.tables for ref in t.references):
+        return False
+    bare = name.rpartition(".")[2]
+    if any(fk.column.table.name == bare for t in store.tables.values() for fk in t.foreign_keys):
+        return False
+    mentions = re.compile(rf"\b{re.escape(bare)}\b", re.IGNORECASE)
+    for t in store.store.tables:
+        for binding in t.retention:
+            for c in binding.conditions:
+                if c.exists == name or (c.sql and mentions.search(c.sql)):
+                    return False
+    return True
 
 
 def erase_table(conn: sa.Connection, store: SqlStore, table: TableSpec, keys: Iterable[Any], *,

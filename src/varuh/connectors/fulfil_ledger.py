@@ -80,13 +80,13 @@ def write_steps(run: Run, out: StoreResult, status: str) -> list[int]:
         rows.append({"table_name": e.table, "counts": {"exported": e.rows}})
     if not rows:
         rows.append({"table_name": None, "counts": {"found": 0}})
-    ids = []
+    now = utcnow()
+    rows = [{"run_id": run.run_id, "request_ref": run.request_ref, "store": out.id, "action": run.kind[:24],
+             "status": status, "at": now, **row} for row in rows]
     with run.ledger.begin() as conn:
-        for row in rows:
-            ids.append(conn.execute(sa.insert(fulfilment_steps).values(
-                run_id=run.run_id, request_ref=run.request_ref, store=out.id, action=run.kind[:24], status=status,
-                at=utcnow(), **row)).inserted_primary_key[0])
-    return ids
+        if conn.dialect.insert_executemany_returning:  # one statement for all of the store's steps
+            return list(conn.execute(sa.insert(fulfilment_steps).returning(fulfilment_steps.c.id), rows).scalars())
+        return [conn.execute(sa.insert(fulfilment_steps).values(**row)).inserted_primary_key[0] for row in rows]
 
 
 def mark_steps(run: Run, ids: list[int], status: str) -> None:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from varuh.connectors.bundle import export_columns
-from varuh.connectors.erasure import TablePlan, erase_table, plan_table, typed
+from varuh.connectors.erasure import TableOutcome, TablePlan, erase_table, goes_as_found, plan_table, typed
 from varuh.connectors.fulfil_context import ERASING, Run
 from varuh.connectors.fulfil_ledger import drop_steps, failed, mark_steps, settle_earlier, write_steps
 from varuh.connectors.fulfil_result import Exported, Rectified, StoreResult
@@ -44,7 +44,8 @@ def sql_store(run: Run, store: Store) -> StoreResult:
             plans = {t.name: plan_table(opened, t, model=run.model, today=run.today, scope=run.scope)
                      for t in opened.store.tables} if run.kind in ERASING else {}
             found = walk(conn, opened, run.identities,
-                         extra={name: p.look_columns for name, p in plans.items() if p.fused})
+                         extra={name: p.look_columns for name, p in plans.items() if p.fused},
+                         delete={name for name, p in plans.items() if goes_as_found(conn, opened, p)})
             out.found = {t: found.count(t) for t in found.tables()}
             if run.kind in ("access", "portability"):
                 _export(run, conn, opened, found, out)
@@ -148,6 +149,9 @@ def _erase(run: Run, conn: sa.Connection, opened: SqlStore, found: Found, out: S
     for name in _children_first(opened.store, names):
         spec = opened.spec(name)
         keys = list(found.keys[name])
+        if name in found.deleted:  # the walk deleted every row it found (erasure.goes_as_found)
+            out.tables.append(TableOutcome(name, found=len(keys), deleted=len(keys)))
+            continue
         outcome = erase_table(conn, opened, spec, keys, model=run.model, today=run.today, key=run.key,
                               scope=run.scope, blocked=_blocked(conn, opened, name, keys), plan=plans[name],
                               looked=found.extra.get(name))

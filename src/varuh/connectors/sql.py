@@ -77,6 +77,12 @@ class SqlStore:
             return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
         return column.in_(values)
 
+    def in_param(self, column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:
+        """`column IN :name` with the values given at execution: a statement built once and reused."""
+        if self.engine.dialect.name == "postgresql" and not isinstance(column.type, sa.types.NullType):
+            return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+        return column.in_(sa.bindparam(name, expanding=True))
+
 
 def needed_columns(table: TableSpec) -> list[str]:
     """Every column fulfilment reads or writes in a table: key, identities, references, fields,
@@ -91,6 +97,7 @@ def needed_columns(table: TableSpec) -> list[str]:
 
 
 _OPENED: dict[tuple[str, str], SqlStore] = {}
+_BY_OBJECT: dict[tuple[str, int], tuple[Store, tuple[str, str], SqlStore]] = {}
 
 
 def open_sql_store(store: Store, here: str | Path, url: str | None = None) -> SqlStore:
@@ -102,12 +109,15 @@ def open_sql_store(store: Store, here: str | Path, url: str | None = None) -> Sq
     found again by a fresh reflection.
     """
     url = url or resolve_url(store, here)
+    # the same declaration object again (a batch, a benchmark): no need to serialise it to look it up
+    same = _BY_OBJECT.get((url, id(store)))
+    if same is not None and same[0] is store and _OPENED.get(same[1]) is same[2]:
+        return same[2]
     cache_key = (url, store.model_dump_json())
-    if cache_key in _OPENED:
-        return _OPENED[cache_key]
-    opened = _reflect(store, url)
-    _OPENED[cache_key] = opened
-    return opened
+    if cache_key not in _OPENED:
+        _OPENED[cache_key] = _reflect(store, url)
+    _BY_OBJECT[(url, id(store))] = (store, cache_key, _OPENED[cache_key])  # the store is kept: its id stays its own
+    return _OPENED[cache_key]
 
 
 def forget(opened: SqlStore) -> None:
