@@ -94,7 +94,7 @@ def main() -> None:
     step("4. The service (Ctrl-C stops it)")
     print(f"  demo page with the cookie banner: {base}/demo")
     print(f"  preference centre:                {base}/preferences")
-    print(f"  request form:                     {base}/request")
+    print(f"  request form (sl / en):           {base}/zahteva  ·  {base}/request")
     print(f"  API documentation (OpenAPI):      {base}/docs")
     print(f"  privacy notice:                   {base}/notice", flush=True)
     varuh("serve", model, "--host", "127.0.0.1", "--port", str(port))
