@@ -22,6 +22,7 @@ Usage:
   .venv/bin/python benchmarks/dsr.py                       # 100,000 subjects
   .venv/bin/python benchmarks/dsr.py --subjects 1000000 --reps 30
   .venv/bin/python benchmarks/dsr.py --url postgresql+psycopg://postgres@127.0.0.1/mydb --no-seed
+  .venv/bin/python benchmarks/dsr.py --batches 5          # the batch rate: median of 5, alternating
 Prints a Markdown table for docs/benchmarks.md.
 """
 

@@ -20,9 +20,14 @@ changes nothing (`retention.evaluate.pending`: the same test the retention sweep
 consent, GDPR Art. 21(3), 7(3)): a field is erased when every activity it serves is in the scope,
 a row is deleted only when every field of it is.
 
-Per batch of keys: one SELECT (hold flags, anchors, pending flags), then one DELETE or UPDATE per
-group of rows that are treated alike; the `hmac` strategy needs each value, so it is one
-executemany. The key never goes to the organisation's database.
+Per batch of keys, as few statements as the outcome allows (`TablePlan`): rows that go are deleted
+in one DELETE that leaves out what a hold keeps, without a look first (or by the walk itself as it
+finds them, `goes_as_found`); a hold whose condition reads another table is asked in a WHERE, where
+the database can use that table's index (in a SELECT list PostgreSQL would scan the whole table);
+what is left, or a table whose fields are overwritten, is read once (hold flags, anchors, what is
+still to erase: by the walk's own statement where nothing else can change it), then one UPDATE per
+group of rows treated alike; the `hmac` strategy needs each value, so it is one executemany. The
+key never goes to the organisation's database.
 """
 
 from __future__ import annotations
